@@ -1,0 +1,238 @@
+// Package evloop is ptsevent's event loop: a Loop over a pluggable readiness
+// Backend (libevent through cgo, or epoll in pure Go), timers, wake-up from
+// other goroutines, and the task scheduler that runs guest calls as
+// coroutines.
+//
+// A Loop is owned by one goroutine, the one that calls Run. Everything but
+// Post, Stop and Wake must be called on that goroutine: from Run's
+// callbacks, from timer functions, or from tasks. Tasks are coroutines
+// (iter.Pull): a task runs until it waits, parks, and the loop resumes it
+// when the descriptor it waits on becomes ready, its deadline passes or the
+// descriptor is closed. Exactly one task runs at a time, so loop state needs
+// no locks.
+package evloop
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Loop is one event loop. Create it with New, run it with Run on a goroutine
+// of its own (or use Start), and stop it with Stop.
+type Loop struct {
+	backend Backend
+	start   time.Time
+
+	descs   []*PollDesc // by fd; nil where no descriptor is registered
+	seq     uint32
+	events  []Event
+	timers  timerHeap
+	runq    []*Task
+	runnext []*Task
+	idle    []*Task // finished tasks kept for reuse (their coroutines live on)
+	ntasks  int     // tasks alive (running, runnable or parked)
+
+	mu        sync.Mutex
+	posted    []func()
+	spare     []func()
+	wakeArmed atomic.Bool
+	stopping  atomic.Bool
+	closed    bool
+	running   atomic.Bool
+	done      chan struct{}
+}
+
+// New makes a loop on the named backend ("" for DefaultBackend).
+func New(backend string) (*Loop, error) {
+	b, err := NewBackend(backend)
+	if err != nil {
+		return nil, err
+	}
+	return NewWithBackend(b), nil
+}
+
+// NewWithBackend makes a loop on a backend the caller made.
+func NewWithBackend(b Backend) *Loop {
+	return &Loop{backend: b, start: time.Now(), events: make([]Event, 0, 256), done: make(chan struct{})}
+}
+
+// Backend returns the loop's backend.
+func (l *Loop) Backend() Backend { return l.backend }
+
+// now is the loop's monotonic clock.
+func (l *Loop) now() time.Duration { return time.Since(l.start) }
+
+// Now returns the current time; deadlines passed to waits compare against it.
+func (l *Loop) Now() time.Time { return time.Now() }
+
+// Post queues fn to run on the loop goroutine, outside any task. It is safe
+// to call from any goroutine and never blocks. Functions posted after Stop
+// may never run.
+func (l *Loop) Post(fn func()) {
+	l.mu.Lock()
+	l.posted = append(l.posted, fn)
+	l.mu.Unlock()
+	l.Wake()
+}
+
+// Wake makes the loop return from its current backend wait promptly.
+func (l *Loop) Wake() {
+	if l.wakeArmed.CompareAndSwap(false, true) {
+		_ = l.backend.Wake()
+	}
+}
+
+// Stop asks Run to return after the current iteration. Safe from any
+// goroutine.
+func (l *Loop) Stop() {
+	l.stopping.Store(true)
+	l.Wake()
+}
+
+// Done is closed when Run has returned.
+func (l *Loop) Done() <-chan struct{} { return l.done }
+
+// Start runs the loop on a new goroutine and returns at once.
+func (l *Loop) Start() {
+	go func() { _ = l.Run() }()
+}
+
+// Run runs the loop until Stop. It then closes the loop: parked tasks are
+// woken with ErrLoopClosed and run to their end, descriptors are
+// unregistered and the backend is closed.
+func (l *Loop) Run() error {
+	if !l.running.CompareAndSwap(false, true) {
+		return errors.New("evloop: Run called twice")
+	}
+	defer close(l.done)
+	var err error
+	for !l.stopping.Load() {
+		if err = l.iterate(); err != nil {
+			break
+		}
+	}
+	l.shutdown()
+	return err
+}
+
+// RunOnce runs one loop iteration, blocking up to timeout for events
+// (timeout < 0: until something happens). It is for tests and for
+// embedders that drive the loop from their own goroutine.
+func (l *Loop) RunOnce(timeout time.Duration) error { return l.iterateTimeout(timeout) }
+
+func (l *Loop) iterate() error { return l.iterateTimeout(-1) }
+
+func (l *Loop) iterateTimeout(max time.Duration) error {
+	l.runPosted()
+	l.runTasks()
+	timeout := l.nextTimeout()
+	if len(l.runq) > 0 || l.hasPosted() || l.stopping.Load() {
+		timeout = 0
+	}
+	if max >= 0 && (timeout < 0 || timeout > max) {
+		timeout = max
+	}
+	evs, err := l.backend.Wait(timeout, l.events[:0])
+	l.wakeArmed.Store(false)
+	if err != nil {
+		return fmt.Errorf("evloop: %s wait: %w", l.backend.Name(), err)
+	}
+	for _, ev := range evs {
+		l.dispatch(ev)
+	}
+	l.events = evs[:0]
+	l.fireTimers()
+	l.runPosted()
+	l.runTasks()
+	return nil
+}
+
+func (l *Loop) hasPosted() bool {
+	l.mu.Lock()
+	n := len(l.posted)
+	l.mu.Unlock()
+	return n > 0
+}
+
+func (l *Loop) runPosted() {
+	l.mu.Lock()
+	fns := l.posted
+	l.posted = l.spare[:0]
+	l.mu.Unlock()
+	for i, fn := range fns {
+		fn()
+		fns[i] = nil
+	}
+	l.spare = fns[:0]
+}
+
+// dispatch records readiness on the descriptor the event's token names and
+// wakes its waiters. Tokens of closed or replaced descriptors are stale and
+// ignored, so a reused descriptor number never sees old readiness.
+func (l *Loop) dispatch(ev Event) {
+	fd := int(uint32(ev.Token))
+	seq := uint32(ev.Token >> 32)
+	if fd < 0 || fd >= len(l.descs) {
+		return
+	}
+	pd := l.descs[fd]
+	if pd == nil || pd.seq != seq {
+		return
+	}
+	pd.setReady(ev.Ready)
+}
+
+// shutdown wakes every parked task with ErrLoopClosed, lets them finish,
+// unregisters descriptors and closes the backend.
+func (l *Loop) shutdown() {
+	l.closed = true
+	for _, pd := range l.descs {
+		if pd != nil {
+			pd.evict(ErrLoopClosed)
+		}
+	}
+	for len(l.timers) > 0 {
+		t := l.timers[0]
+		t.Stop()
+		t.fn()
+	}
+	for i := 0; i < 1000 && (len(l.runq) > 0 || l.hasPosted()); i++ {
+		l.runPosted()
+		l.runTasks()
+	}
+	for _, pd := range l.descs {
+		if pd != nil {
+			pd.Close()
+		}
+	}
+	for _, t := range l.idle {
+		t.release()
+	}
+	l.idle = nil
+	_ = l.backend.Close()
+}
+
+// Closed reports whether the loop has shut down (or is shutting down).
+func (l *Loop) Closed() bool { return l.closed }
+
+// Stats is a snapshot of loop counters, for tests and diagnostics.
+type Stats struct {
+	Descriptors int // registered descriptors
+	Timers      int // pending timers
+	Tasks       int // tasks alive
+	Runnable    int // tasks waiting for their turn
+}
+
+// Stats returns the loop's counters. Loop goroutine only.
+func (l *Loop) Stats() Stats {
+	n := 0
+	for _, pd := range l.descs {
+		if pd != nil {
+			n++
+		}
+	}
+	return Stats{Descriptors: n, Timers: len(l.timers), Tasks: l.ntasks, Runnable: len(l.runq)}
+}

@@ -1,0 +1,419 @@
+package evloop
+
+import (
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// startLoop runs a loop on backend name for the test's duration.
+func startLoop(t *testing.T, name string) *Loop {
+	t.Helper()
+	l, err := New(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	t.Cleanup(func() {
+		l.Stop()
+		select {
+		case <-l.Done():
+		case <-time.After(10 * time.Second):
+			t.Error("loop did not stop")
+		}
+	})
+	return l
+}
+
+// onLoop runs fn on the loop goroutine and waits for it.
+func onLoop(t *testing.T, l *Loop, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	l.Post(func() { fn(); close(done) })
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("loop did not run the posted function")
+	}
+}
+
+// readTask reads from pd the internal/poll way: try, park on EAGAIN, retry.
+func readTask(t *Task, pd *PollDesc, buf []byte, deadline time.Time) (int, error) {
+	for {
+		n, err := unix.Read(pd.Fd(), buf)
+		if err == unix.EAGAIN {
+			if werr := t.WaitFD(pd, Readable, deadline); werr != nil {
+				return 0, werr
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func TestLoop(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		cases := []struct {
+			name string
+			run  func(t *testing.T, l *Loop)
+		}{
+			{"ParkAndResumeOnReadiness", testParkResume},
+			{"OtherTasksRunWhileOneParks", testOthersRun},
+			{"CloseEvictsWaiters", testEvict},
+			{"StaleReadinessAfterReuse", testStaleReuse},
+			{"WaitDeadline", testWaitDeadline},
+			{"Timers", testTimers},
+			{"PollMany", testPollMany},
+			{"PollTimeout", testPollTimeout},
+			{"SleepAndInterrupt", testSleepInterrupt},
+			{"VirtualDescriptor", testVirtual},
+			{"ReusableTask", testReusableTask},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) { tc.run(t, startLoop(t, name)) })
+		}
+	})
+}
+
+func TestStopWakesParkedTasks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l, err := New(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := socketpair(t)
+		got := make(chan error, 1)
+		l.Post(func() {
+			pd, err := l.Register(a)
+			if err != nil {
+				got <- err
+				return
+			}
+			l.Go(func(t *Task) {
+				_, err := readTask(t, pd, make([]byte, 1), time.Time{})
+				got <- err
+			})
+			l.Post(l.Stop)
+		})
+		if err := l.Run(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-got:
+			if !errors.Is(err, ErrLoopClosed) {
+				t.Fatalf("parked task got %v, want ErrLoopClosed", err)
+			}
+		default:
+			t.Fatal("parked task was not woken at stop")
+		}
+	})
+}
+
+func testParkResume(t *testing.T, l *Loop) {
+	a, b := socketpair(t)
+	var pd *PollDesc
+	onLoop(t, l, func() { pd, _ = l.Register(a) })
+	got := make(chan string, 1)
+	parked := make(chan bool, 1)
+	onLoop(t, l, func() {
+		l.Go(func(t *Task) {
+			buf := make([]byte, 16)
+			n, err := readTask(t, pd, buf, time.Time{})
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			got <- string(buf[:n])
+		})
+	})
+	onLoop(t, l, func() { parked <- l.Stats().Tasks == 1 })
+	if !<-parked {
+		t.Fatal("task is not parked")
+	}
+	unix.Write(b, []byte("hello"))
+	if s := <-got; s != "hello" {
+		t.Fatalf("got %q", s)
+	}
+}
+
+func testOthersRun(t *testing.T, l *Loop) {
+	a, b := socketpair(t)
+	var pd *PollDesc
+	onLoop(t, l, func() { pd, _ = l.Register(a) })
+	res := make(chan string, 2)
+	err := l.Submit(func(tk *Task) {
+		l.Go(func(t *Task) {
+			buf := make([]byte, 8)
+			n, err := readTask(t, pd, buf, time.Time{})
+			if err != nil {
+				res <- err.Error()
+				return
+			}
+			res <- "reader:" + string(buf[:n])
+		})
+		// The reader is runnable or parked; this task keeps running and
+		// sleeps, then feeds it.
+		if err := tk.Sleep(5 * time.Millisecond); err != nil {
+			t.Error(err)
+		}
+		res <- "other ran"
+		unix.Write(b, []byte("go"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := <-res; s != "other ran" {
+		t.Fatalf("first = %q, want the other task to run while the reader waits", s)
+	}
+	if s := <-res; s != "reader:go" {
+		t.Fatalf("second = %q", s)
+	}
+}
+
+func testEvict(t *testing.T, l *Loop) {
+	a, _ := socketpair(t)
+	got := make(chan error, 1)
+	onLoop(t, l, func() {
+		pd, _ := l.Register(a)
+		l.Go(func(t *Task) {
+			_, err := readTask(t, pd, make([]byte, 1), time.Time{})
+			got <- err
+		})
+		l.Go(func(t *Task) { pd.Close() })
+	})
+	if err := <-got; !errors.Is(err, ErrClosed) {
+		t.Fatalf("waiter got %v, want ErrClosed", err)
+	}
+	// A wait on an already closed descriptor fails at once.
+	onLoop(t, l, func() {
+		pd, _ := l.Register(a)
+		pd.Close()
+		l.Go(func(t *Task) { got <- t.WaitFD(pd, Readable, time.Time{}) })
+	})
+	if err := <-got; !errors.Is(err, ErrClosed) {
+		t.Fatalf("wait on closed = %v", err)
+	}
+}
+
+func testStaleReuse(t *testing.T, l *Loop) {
+	a, b := socketpair(t)
+	onLoop(t, l, func() {
+		old, _ := l.Register(a)
+		staleToken := uint64(old.seq)<<32 | uint64(uint32(a))
+		old.Close()
+		// Same number registered again, as after close+reopen.
+		fresh, _ := l.Register(a)
+		fresh.ClearReady(Readable | Writable)
+		l.dispatch(Event{Token: staleToken, Ready: Readable})
+		if fresh.Ready()&Readable != 0 {
+			t.Error("stale event delivered readiness to a reused descriptor number")
+		}
+		fresh.Close()
+	})
+	_ = b
+}
+
+func testWaitDeadline(t *testing.T, l *Loop) {
+	a, _ := socketpair(t)
+	got := make(chan error, 1)
+	onLoop(t, l, func() {
+		pd, _ := l.Register(a)
+		l.Go(func(t *Task) {
+			_, err := readTask(t, pd, make([]byte, 1), time.Now().Add(20*time.Millisecond))
+			got <- err
+		})
+	})
+	select {
+	case err := <-got:
+		if !errors.Is(err, ErrTimeout) {
+			t.Fatalf("got %v, want ErrTimeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("deadline never fired")
+	}
+	// A deadline already passed fails without parking.
+	onLoop(t, l, func() {
+		pd, _ := l.Register(a)
+		l.Go(func(t *Task) { got <- t.WaitFD(pd, Readable, time.Now().Add(-time.Second)) })
+	})
+	if err := <-got; !errors.Is(err, ErrTimeout) {
+		t.Fatalf("past deadline = %v", err)
+	}
+}
+
+func testTimers(t *testing.T, l *Loop) {
+	var once, stopped atomic.Int32
+	ticks := make(chan struct{}, 10)
+	var every *Timer
+	onLoop(t, l, func() {
+		l.AfterFunc(time.Millisecond, func() { once.Add(1) })
+		st := l.AfterFunc(5*time.Millisecond, func() { stopped.Add(1) })
+		if !st.Stop() {
+			t.Error("Stop of a pending timer reported false")
+		}
+		every = l.Every(2*time.Millisecond, func() {
+			select {
+			case ticks <- struct{}{}:
+			default:
+			}
+		})
+	})
+	for range 3 {
+		select {
+		case <-ticks:
+		case <-time.After(10 * time.Second):
+			t.Fatal("repeating timer stopped firing")
+		}
+	}
+	onLoop(t, l, func() { every.Stop() })
+	time.Sleep(10 * time.Millisecond)
+	if once.Load() != 1 {
+		t.Errorf("one-shot timer fired %d times", once.Load())
+	}
+	if stopped.Load() != 0 {
+		t.Error("stopped timer fired")
+	}
+	onLoop(t, l, func() {
+		if l.Stats().Timers != 0 {
+			t.Errorf("timers left: %d", l.Stats().Timers)
+		}
+	})
+}
+
+func testPollMany(t *testing.T, l *Loop) {
+	const n = 300
+	reads := make([]int, n)
+	writes := make([]int, n)
+	for i := range n {
+		reads[i], writes[i] = socketpair(t)
+	}
+	got := make(chan []int, 1)
+	onLoop(t, l, func() {
+		items := make([]PollItem, n)
+		for i := range n {
+			pd, err := l.Register(reads[i])
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			items[i] = PollItem{PD: pd, Want: Readable}
+		}
+		l.Go(func(t *Task) {
+			k, err := t.Poll(items, -1)
+			if err != nil {
+				got <- nil
+				return
+			}
+			var ready []int
+			for i, it := range items {
+				if it.Got&Readable != 0 {
+					ready = append(ready, i)
+				}
+			}
+			if len(ready) != k {
+				ready = append(ready, -1)
+			}
+			got <- ready
+		})
+	})
+	unix.Write(writes[217], []byte("x"))
+	select {
+	case ready := <-got:
+		if len(ready) != 1 || ready[0] != 217 {
+			t.Fatalf("ready = %v, want [217]", ready)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("poll never woke")
+	}
+}
+
+func testPollTimeout(t *testing.T, l *Loop) {
+	a, _ := socketpair(t)
+	type result struct {
+		n   int
+		err error
+	}
+	got := make(chan result, 2)
+	onLoop(t, l, func() {
+		pd, _ := l.Register(a)
+		pd.ClearReady(Readable | Writable)
+		items := []PollItem{{PD: pd, Want: Readable}}
+		l.Go(func(t *Task) {
+			n, err := t.Poll(items, 10*time.Millisecond)
+			got <- result{n, err}
+			// A descriptor closed during a poll is reported, not an error.
+			l.Go(func(*Task) { pd.Close() })
+			n, err = t.Poll(items, -1)
+			if items[0].Got&Closed == 0 {
+				err = errors.New("closed descriptor not reported")
+			}
+			got <- result{n, err}
+		})
+	})
+	if r := <-got; r.n != 0 || r.err != nil {
+		t.Fatalf("timed-out poll = %+v", r)
+	}
+	if r := <-got; r.n != 1 || r.err != nil {
+		t.Fatalf("poll on closed = %+v", r)
+	}
+}
+
+func testSleepInterrupt(t *testing.T, l *Loop) {
+	got := make(chan error, 2)
+	start := time.Now()
+	onLoop(t, l, func() {
+		l.Go(func(t *Task) { got <- t.Sleep(5 * time.Millisecond) })
+	})
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) < 5*time.Millisecond {
+		t.Error("Sleep returned early")
+	}
+	boom := errors.New("deadline")
+	onLoop(t, l, func() {
+		tk := l.NewTask()
+		tk.Start(func(t *Task) { got <- t.Sleep(time.Hour) })
+		l.AfterFunc(time.Millisecond, func() { tk.Interrupt(boom) })
+	})
+	if err := <-got; err != boom {
+		t.Fatalf("interrupted sleep = %v", err)
+	}
+}
+
+func testVirtual(t *testing.T, l *Loop) {
+	got := make(chan error, 1)
+	onLoop(t, l, func() {
+		pd := l.NewVirtual()
+		l.Go(func(t *Task) { got <- t.WaitFD(pd, Readable, time.Time{}) })
+		l.AfterFunc(time.Millisecond, func() { pd.SetReady(Writable) })
+		l.AfterFunc(2*time.Millisecond, func() { pd.SetReady(Readable) })
+	})
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testReusableTask(t *testing.T, l *Loop) {
+	got := make(chan int, 3)
+	onLoop(t, l, func() {
+		tk := l.NewTask()
+		i := 0
+		tk.OnDone(func() {
+			i++
+			got <- i
+			if i < 3 {
+				tk.Start(func(t *Task) { t.Yield() })
+			}
+		})
+		tk.Start(func(t *Task) { t.Sleep(time.Millisecond) })
+	})
+	for want := 1; want <= 3; want++ {
+		if g := <-got; g != want {
+			t.Fatalf("job %d ended as %d", want, g)
+		}
+	}
+}
