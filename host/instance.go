@@ -1,0 +1,301 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// DefaultMaxDescriptors is InstanceConfig.MaxDescriptors's default.
+const DefaultMaxDescriptors = 1024
+
+// InstanceConfig configures one guest instance.
+type InstanceConfig struct {
+	// Args are the program's arguments, Args[0] its name.
+	Args []string
+	// Env holds "KEY=value" pairs.
+	Env []string
+	// Stdin, Stdout and Stderr default to empty input and discarded output.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Caps are the instance's capabilities; the zero value grants nothing.
+	Caps Capabilities
+	// MaxDescriptors limits the instance's descriptor table
+	// (DefaultMaxDescriptors when 0).
+	MaxDescriptors int
+	// Deadline bounds each run or call; when it passes the instance is
+	// closed, whether it is computing or suspended in an import. 0: none.
+	Deadline time.Duration
+	// Loop is the loop to run on; nil lets the runtime pick one.
+	Loop *evloop.Loop
+	// StartFunctions are called at instantiation; nil means "_start" for
+	// Run and "_initialize" (when exported) for Instantiate.
+	StartFunctions []string
+}
+
+// Instance is one instantiated guest with its descriptor table. Its calls
+// run as tasks on its loop, one at a time.
+type Instance struct {
+	rt     *Runtime
+	loop   *evloop.Loop
+	task   *evloop.Task // the task running the current call
+	mod    api.Module
+	fds    *FDTable
+	caps   Capabilities
+	cfg    InstanceConfig
+	ctx    context.Context // carries the instance to host functions
+	busy   bool
+	broken bool
+
+	pollItems []evloop.PollItem
+	iovs      [][]byte
+}
+
+// ErrInstanceBusy is returned by Call on an instance that has a call in
+// flight (suspended or running): a wasm instance is not reentrant.
+var ErrInstanceBusy = errors.New("host: instance has a call in flight")
+
+// ErrInstanceClosed is returned by calls on a closed or broken instance.
+var ErrInstanceClosed = errors.New("host: instance closed")
+
+type instanceKey struct{}
+
+// instanceFrom returns the instance a host function is called for.
+func instanceFrom(ctx context.Context) *Instance {
+	in, _ := ctx.Value(instanceKey{}).(*Instance)
+	return in
+}
+
+func (m *Module) newInstance(loop *evloop.Loop, cfg InstanceConfig) *Instance {
+	if cfg.MaxDescriptors <= 0 {
+		cfg.MaxDescriptors = DefaultMaxDescriptors
+	}
+	in := &Instance{rt: m.rt, loop: loop, cfg: cfg, caps: cfg.Caps}
+	in.fds = newFDTable(loop, cfg.MaxDescriptors)
+	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
+	return in
+}
+
+func (m *Module) moduleConfig(cfg InstanceConfig, start []string) wazero.ModuleConfig {
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithArgs(cfg.Args...).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithRandSource(rand.Reader).
+		WithStartFunctions(start...)
+	for _, kv := range cfg.Env {
+		k, v, _ := cutEnv(kv)
+		mc = mc.WithEnv(k, v)
+	}
+	if cfg.Stdin != nil {
+		mc = mc.WithStdin(cfg.Stdin)
+	}
+	if cfg.Stdout != nil {
+		mc = mc.WithStdout(cfg.Stdout)
+	}
+	if cfg.Stderr != nil {
+		mc = mc.WithStderr(cfg.Stderr)
+	}
+	if len(cfg.Caps.Dirs) > 0 {
+		fc := wazero.NewFSConfig()
+		for _, d := range cfg.Caps.Dirs {
+			if d.ReadOnly {
+				fc = fc.WithReadOnlyDirMount(d.Host, d.Guest)
+			} else {
+				fc = fc.WithDirMount(d.Host, d.Guest)
+			}
+		}
+		mc = mc.WithFSConfig(fc)
+	}
+	return mc
+}
+
+func cutEnv(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
+		}
+	}
+	return kv, "", false
+}
+
+// callContext derives the context of one guest call: the instance for host
+// functions, and the deadline that makes wazero close a computing guest.
+func (in *Instance) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	c := context.WithValue(ctx, instanceKey{}, in)
+	if in.cfg.Deadline > 0 {
+		return context.WithTimeout(c, in.cfg.Deadline)
+	}
+	return context.WithCancel(c)
+}
+
+// armDeadline interrupts the task when ctx ends, so a guest suspended in an
+// import is woken and unwound; wazero handles a guest that is computing.
+func (in *Instance) armDeadline(ctx context.Context, t *evloop.Task) (stop func()) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return func() {}
+	}
+	timer := in.loop.AfterFunc(time.Until(dl), func() { t.Interrupt(evloop.ErrCanceled) })
+	return func() { timer.Stop() }
+}
+
+// Run instantiates the module as a command on a loop, runs its _start to
+// completion and returns the exit code (0 when _start returns). Guest
+// failures other than exit (a trap, a deadline) are returned as errors with
+// the exit code they imply. Call it from any goroutine but a loop's.
+func (m *Module) Run(ctx context.Context, cfg InstanceConfig) (exitCode uint32, err error) {
+	loop := cfg.Loop
+	if loop == nil {
+		loop = m.rt.NextLoop()
+	}
+	start := cfg.StartFunctions
+	if start == nil {
+		start = []string{"_start"}
+	}
+	serr := loop.Submit(func(t *evloop.Task) {
+		in := m.newInstance(loop, cfg)
+		in.task = t
+		in.busy = true
+		cctx, cancel := in.callContext(ctx)
+		defer cancel()
+		stop := in.armDeadline(cctx, t)
+		defer stop()
+		mod, ierr := m.rt.wr.InstantiateModule(cctx, m.compiled, m.moduleConfig(cfg, start))
+		in.fds.CloseAll()
+		if mod != nil {
+			mod.Close(context.Background())
+		}
+		exitCode, err = exitStatus(ierr)
+	})
+	if serr != nil {
+		return 1, serr
+	}
+	return exitCode, err
+}
+
+// exitStatus turns a wazero call error into an exit code: a clean exit is
+// (code, nil); a deadline or trap is (code, err).
+func exitStatus(err error) (uint32, error) {
+	if err == nil {
+		return 0, nil
+	}
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			return ee.ExitCode(), fmt.Errorf("guest deadline exceeded: %w", err)
+		case sys.ExitCodeContextCanceled:
+			return ee.ExitCode(), fmt.Errorf("guest canceled: %w", err)
+		}
+		return ee.ExitCode(), nil
+	}
+	return 1, err
+}
+
+// Instantiate makes a reusable instance on the calling task's loop (for
+// handlers called many times, see Pool). It runs the module's _initialize
+// (when exported) or cfg.StartFunctions. Call it from a task.
+func (m *Module) Instantiate(ctx context.Context, t *evloop.Task, cfg InstanceConfig) (*Instance, error) {
+	in := m.newInstance(t.Loop(), cfg)
+	start := cfg.StartFunctions
+	if start == nil {
+		if _, ok := m.compiled.ExportedFunctions()["_initialize"]; ok {
+			start = []string{"_initialize"}
+		} else {
+			start = []string{}
+		}
+	}
+	in.task = t
+	in.busy = true
+	cctx, cancel := in.callContext(ctx)
+	defer cancel()
+	stop := in.armDeadline(cctx, t)
+	defer stop()
+	mod, err := m.rt.wr.InstantiateModule(cctx, m.compiled, m.moduleConfig(cfg, start))
+	in.busy = false
+	in.task = nil
+	if err != nil {
+		in.fds.CloseAll()
+		if mod != nil {
+			mod.Close(context.Background())
+		}
+		return nil, fmt.Errorf("host: instantiate %s: %w", m.Name, err)
+	}
+	in.mod = mod
+	return in, nil
+}
+
+// Call calls the exported function name with params on the calling task,
+// which must run on the instance's loop. While the guest is suspended in
+// an import, the loop runs other tasks. A trap or deadline marks the
+// instance broken (Broken reports it); it must then be closed.
+func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, params ...uint64) ([]uint64, error) {
+	if in.broken || in.mod == nil || in.mod.IsClosed() {
+		return nil, ErrInstanceClosed
+	}
+	if in.busy {
+		return nil, ErrInstanceBusy
+	}
+	if t.Loop() != in.loop {
+		return nil, errors.New("host: Call from a task on another loop")
+	}
+	fn := in.mod.ExportedFunction(name)
+	if fn == nil {
+		return nil, fmt.Errorf("host: %s exports no function %q", in.rt.nameOf(in), name)
+	}
+	in.busy = true
+	in.task = t
+	cctx, cancel := in.callContext(ctx)
+	stop := in.armDeadline(cctx, t)
+	res, err := fn.Call(cctx, params...)
+	stop()
+	cancel()
+	in.busy = false
+	in.task = nil
+	if err != nil {
+		in.broken = true
+		return nil, err
+	}
+	return res, nil
+}
+
+func (r *Runtime) nameOf(in *Instance) string {
+	if in.mod != nil && in.mod.Name() != "" {
+		return in.mod.Name()
+	}
+	return "guest"
+}
+
+// Broken reports whether a call trapped or timed out, leaving the instance
+// unusable.
+func (in *Instance) Broken() bool { return in.broken || in.mod == nil || in.mod.IsClosed() }
+
+// FDs returns the instance's descriptor table (loop goroutine only).
+func (in *Instance) FDs() *FDTable { return in.fds }
+
+// Loop returns the instance's loop.
+func (in *Instance) Loop() *evloop.Loop { return in.loop }
+
+// Module returns the wazero module instance, for embedders that read its
+// memory or exports directly.
+func (in *Instance) Module() api.Module { return in.mod }
+
+// Close closes the instance's descriptors and its wasm instance. Loop
+// goroutine only; not during a call.
+func (in *Instance) Close() error {
+	in.fds.CloseAll()
+	in.broken = true
+	if in.mod != nil {
+		return in.mod.Close(context.Background())
+	}
+	return nil
+}
