@@ -50,6 +50,10 @@ type Desc struct {
 	line    []byte
 	lineOff int
 	tls     *tlsState
+	// borrowedPD is set when PD belongs to another object (a request
+	// stream shares its connection's registration) and must not be closed
+	// with this descriptor.
+	borrowedPD bool
 }
 
 // FDTable is an instance's descriptor table. Numbers 0-2 are stdio (served
@@ -123,8 +127,10 @@ func (t *FDTable) AddOS(kind DescKind, osfd int, nonBlock bool) (int32, *Desc, a
 }
 
 // AddStream adds a virtual descriptor over s, whose readiness pd reports.
+// The table does not own pd: closing the descriptor closes s, not pd, so a
+// stream may share the registration of the connection it reads from.
 func (t *FDTable) AddStream(s Stream, pd *evloop.PollDesc, nonBlock bool) (int32, *Desc, abi.Errno) {
-	d := &Desc{Kind: KindVirtual, OSFd: -1, PD: pd, Stream: s, NonBlock: nonBlock}
+	d := &Desc{Kind: KindVirtual, OSFd: -1, PD: pd, Stream: s, NonBlock: nonBlock, borrowedPD: true}
 	fd, e := t.insert(d)
 	if e != 0 {
 		return -1, nil, e
@@ -146,7 +152,7 @@ func (t *FDTable) Close(fd int32) abi.Errno {
 }
 
 func (d *Desc) close() abi.Errno {
-	if d.PD != nil {
+	if d.PD != nil && !d.borrowedPD {
 		d.PD.Close()
 	}
 	var err error
