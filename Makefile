@@ -1,0 +1,160 @@
+# ptsevent build. GNU make.
+#
+#   make serve   install what is missing, build everything, serve the example app
+#   make test    install what is missing, build the guests, run every test
+#
+# Other targets: deps wasm build bench lint run-example clean help.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO          ?= go
+CLANG       ?= clang
+BIN         := bin/ptsevent
+WASM_DIR    := build/wasm
+TEST_TIMEOUT ?= 10m
+BENCHTIME   ?= 1s
+STATICCHECK_VERSION := v0.8.2
+
+# Flags every C guest is built with (internal/testguest uses the same ones).
+WASM_CFLAGS ?= --target=wasm32-wasi -O2 -Wall -Wl,--strip-debug -Iguest-sdk/c
+
+# Debian packages the build and the tests need (see `make deps`).
+APT_PACKAGES := libevent-dev pkg-config clang lld wasi-libc libclang-rt-14-dev-wasm32 wrk
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+GOBIN_DIR := $(or $(shell $(GO) env GOBIN 2>/dev/null),$(shell $(GO) env GOPATH 2>/dev/null)/bin)
+STATICCHECK := $(GOBIN_DIR)/staticcheck
+
+.PHONY: help deps wasm build test bench lint serve run-example clean
+
+help:
+	@echo 'make serve        build everything (installing what is missing) and serve the example app'
+	@echo 'make test         build the guests and run all tests'
+	@echo 'make deps         install missing tools: $(APT_PACKAGES) staticcheck'
+	@echo 'make wasm         build every guest into $(WASM_DIR)/'
+	@echo 'make build        build $(BIN)'
+	@echo 'make bench        run the benchmarks (BENCHTIME=$(BENCHTIME))'
+	@echo 'make lint         gofmt, go vet, staticcheck'
+	@echo 'make run-example  run the hello guests with $(BIN)'
+	@echo 'make clean        remove bin/ and build/'
+
+# ---------------------------------------------------------------------------
+# deps: idempotent; asks apt only for what `dpkg -s` does not find.
+
+deps:
+	@missing=; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@if ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION:v%=%))'; then \
+	  echo "deps: installing staticcheck $(STATICCHECK_VERSION)"; \
+	  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+
+# ---------------------------------------------------------------------------
+# wasm: guests are found by convention (examples/wasm/README.md):
+#   a directory under GUEST_ROOTS with main.go is a Go guest,
+#   a directory under GUEST_ROOTS with main.c is a C guest (all its *.c),
+# named after the directory: examples/wasm/hello-cmd -> build/wasm/hello-cmd.wasm.
+# An optional build.flags file in the directory adds flags to go build or clang.
+
+GUEST_ROOTS := $(wildcard examples/wasm tests/guests)
+find_guests = $(if $(GUEST_ROOTS),$(sort $(patsubst %/$(1),%,$(shell find $(GUEST_ROOTS) -name $(1) -not -path '*/testdata/*'))))
+GO_GUEST_DIRS := $(call find_guests,main.go)
+C_GUEST_DIRS := $(call find_guests,main.c)
+BOTH := $(filter $(GO_GUEST_DIRS),$(C_GUEST_DIRS))
+ifneq ($(BOTH),)
+$(error a guest directory has both main.go and main.c: $(BOTH))
+endif
+GUEST_NAMES := $(notdir $(GO_GUEST_DIRS) $(C_GUEST_DIRS))
+
+ifneq ($(words $(GUEST_NAMES)),$(words $(sort $(GUEST_NAMES))))
+$(error guest names must be unique; directories: $(GO_GUEST_DIRS) $(C_GUEST_DIRS))
+endif
+
+guest_flags = $(if $(wildcard $(1)/build.flags),$(shell cat $(1)/build.flags))
+
+# For each non-standard package a Go guest imports: its directory (a new
+# file changes its mtime) and its source files, one a line.
+GO_DEPS_TMPL = {{if not .Standard}}{{.Dir}}{{range .GoFiles}}{{"\n"}}{{$$.Dir}}/{{.}}{{end}}{{range .EmbedFiles}}{{"\n"}}{{$$.Dir}}/{{.}}{{end}}{{end}}
+
+# go build, then record the guest's precise dependencies in $@.d.
+define build_go_guest
+GOOS=wasip1 GOARCH=wasm $(GO) build $(call guest_flags,$(GUEST_DIR)) -o $@ ./$(GUEST_DIR)
+@deps=$$(GOOS=wasip1 GOARCH=wasm $(GO) list -deps -f '$(GO_DEPS_TMPL)' ./$(GUEST_DIR) | sed 's|^$(CURDIR)/||'); \
+{ echo "$@:" $$deps; for f in $$deps; do echo "$$f:"; done; } > $@.d.tmp && mv $@.d.tmp $@.d
+endef
+
+define build_c_guest
+$(CLANG) $(WASM_CFLAGS) $(call guest_flags,$(GUEST_DIR)) -o $@ $(wildcard $(GUEST_DIR)/*.c)
+@$(CLANG) $(WASM_CFLAGS) $(call guest_flags,$(GUEST_DIR)) -Wno-unused-command-line-argument -MM -MP -MT $@ $(wildcard $(GUEST_DIR)/*.c) > $@.d.tmp && mv $@.d.tmp $@.d
+endef
+
+define go_guest_rule
+$(WASM_DIR)/$(notdir $(1)).wasm: GUEST_DIR := $(1)
+$(WASM_DIR)/$(notdir $(1)).wasm: $(1) $(wildcard $(1)/*.go $(1)/build.flags) go.mod go.sum | $(WASM_DIR)
+	$$(build_go_guest)
+endef
+
+define c_guest_rule
+$(WASM_DIR)/$(notdir $(1)).wasm: GUEST_DIR := $(1)
+$(WASM_DIR)/$(notdir $(1)).wasm: $(1) $(wildcard $(1)/*.c $(1)/*.h $(1)/build.flags) | $(WASM_DIR)
+	$$(build_c_guest)
+endef
+
+$(foreach d,$(GO_GUEST_DIRS),$(eval $(call go_guest_rule,$(d))))
+$(foreach d,$(C_GUEST_DIRS),$(eval $(call c_guest_rule,$(d))))
+
+WASMS := $(addprefix $(WASM_DIR)/,$(addsuffix .wasm,$(GUEST_NAMES)))
+-include $(wildcard $(WASM_DIR)/*.wasm.d)
+
+# The guests need deps' tools, but installing them must not rebuild them.
+$(WASMS): | deps
+
+$(WASM_DIR):
+	mkdir -p $@
+
+wasm: $(WASMS)
+
+# ---------------------------------------------------------------------------
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ptsevent
+
+test: deps wasm
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./evloop/ ./host/...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count=1 -timeout 30m ./evloop/ ./host/
+
+WASIP1_LINT_PKGS := $(if $(wildcard guest-sdk/go/*.go guest-sdk/go/*/*.go),./guest-sdk/...) $(addprefix ./,$(GO_GUEST_DIRS))
+
+lint: deps
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet $(WASIP1_LINT_PKGS)
+	GOOS=wasip1 GOARCH=wasm $(STATICCHECK) $(WASIP1_LINT_PKGS)
+
+# The example app. Until examples/wasm/hello (the HTTP app) exists, `serve`
+# runs the command example instead.
+SERVE_APP := $(if $(wildcard examples/wasm/hello/main.go examples/wasm/hello/main.c),hello,hello-cmd)
+
+serve: deps wasm build
+# GATEWAY: when `ptsevent serve` exists, replace the next line with
+#	$(BIN) serve $(WASM_DIR)/hello.wasm --listen 127.0.0.1:8080
+	$(BIN) run $(WASM_DIR)/$(SERVE_APP).wasm
+
+run-example: deps wasm build
+	$(BIN) run --env GREETING=hello $(WASM_DIR)/hello-cmd.wasm one "two words"
+	$(BIN) run --env GREETING=hello $(WASM_DIR)/hello-cmd-c.wasm one "two words"
+
+clean:
+	rm -rf bin build
