@@ -18,7 +18,7 @@ import (
 func newRuntime(t *testing.T, backend string) *host.Runtime {
 	t.Helper()
 	ctx := context.Background()
-	rt, err := host.NewRuntime(ctx, host.Config{Backend: backend, Loops: 1})
+	rt, err := host.NewRuntime(ctx, host.Config{Backend: backend, Loops: 1, CacheDir: testguest.CompileCacheDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

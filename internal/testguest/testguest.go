@@ -449,3 +449,8 @@ func prune(dir string, age time.Duration) {
 		}
 	}
 }
+
+// CompileCacheDir is a directory for host.Config.CacheDir in tests: wazero's
+// on-disk compilation cache, so each guest is compiled to machine code once
+// across tests and test runs rather than once per runtime.
+func CompileCacheDir() string { return filepath.Join(CacheDir(), "wazero") }
