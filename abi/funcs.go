@@ -162,6 +162,38 @@ var Functions = []Func{
 		Doc: "Wraps a connected stream socket as a TLS client (ssl.wrap_socket) with SNI server_name, verified against the system roots or the embedder's CA; the handshake runs now (blocking) or on the first read/write (non-blocking). Afterwards read/write/send/recv on fd carry plaintext.", Errors: errs(EPROTO, EINVAL, EAGAIN)},
 	{Name: "tls_server", Group: GroupTLS, ResultIsErrno: true, Blocks: true, Params: []Param{p("fd", Fd), p("flags", Value)},
 		Doc: "Wraps an accepted stream socket as a TLS server with the certificate the embedder configured.", Errors: errs(EPROTO, EINVAL, ENOTSUP, EAGAIN)},
+
+	// Gateway (HTTP requests). A request is a descriptor: the guest reads the
+	// body with read/readline/readv, writes the response body with
+	// write/writev (a zero-length write flushes), and close (or returning
+	// from pts_handle) ends the response.
+	{Name: "req_environ", Group: GroupGateway, ResultIsErrno: true, Params: join([]Param{p("fd", Fd)}, buf("buf"), []Param{p("env_size", OutPtr)}),
+		Doc: "Copies the request's environ, the CGI/WSGI variables (REQUEST_METHOD, PATH_INFO, HTTP_*, ...; SPEC.md's Gateway section lists them), into buf as KEY\\0VALUE\\0 pairs and stores its size in *env_size. If buf_len is smaller, stores the size, writes nothing and returns ERANGE (call again with a larger buffer).", Errors: errs(ERANGE, EINVAL)},
+	{Name: "start_response", Group: GroupGateway, ResultIsErrno: true, Params: join([]Param{p("fd", Fd)}, buf("status"), buf("headers"), []Param{p("flags", Value)}),
+		Doc: "Sets the response status (\"200 OK\": three digits from 200 to 599, a space, a reason phrase) and headers (Name\\0Value\\0 pairs) of the request fd, as WSGI's start_response; they are sent with the first body bytes. A bad status, a name that is not a token or a value with CR, LF, NUL or another control character returns EINVAL and fails the request (the client gets 500, none of the guest's headers). A second call needs flags & START_RESPONSE_EXC_INFO and must come before the response went out (else EALREADY); it replaces the status and headers and drops the unsent body.", Errors: errs(EINVAL, EALREADY)},
+}
+
+// START_RESPONSE_EXC_INFO is start_response's flag for a call that replaces
+// an earlier status and headers (WSGI's exc_info): an application that
+// fails after starting a response sends an error response instead, as
+// long as nothing went out yet.
+const START_RESPONSE_EXC_INFO = 0x1
+
+// Export is a function the host calls in a guest, which the guest exports.
+type Export struct {
+	Name    string
+	Group   Group
+	Params  []Param
+	Results []Type
+	// Doc is the English description.
+	Doc string
+}
+
+// Exports lists the functions a guest exports for the host to call, by
+// role. The host checks their types; guest SDKs export them.
+var Exports = []Export{
+	{Name: "pts_handle", Group: GroupGateway, Params: []Param{p("req_fd", Fd)}, Results: []Type{I32},
+		Doc: "The entry point of a blocking-style gateway app (one request per instance at a time): called once per HTTP request with the request's descriptor; the guest reads the environ (req_environ) and the body (read), calls start_response, writes the body (write) and returns 0. Returning non-zero fails the request: 500 if nothing was sent yet, else the connection is closed. The host closes req_fd after the call if the guest did not. A guest built as a reactor (a C guest with -mexec-model=reactor, a Go guest with -buildmode=c-shared) exports _initialize too, which runs once per instance."},
 }
 
 // Lookup returns the function named name.
