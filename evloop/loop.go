@@ -29,6 +29,7 @@ type Loop struct {
 	descs   []*PollDesc // by fd; nil where no descriptor is registered
 	seq     uint32
 	events  []Event
+	pending []Event // collectPending's batch
 	timers  timerHeap
 	runq    []*Task
 	runnext []*Task
@@ -183,6 +184,24 @@ func (l *Loop) dispatch(ev Event) {
 		return
 	}
 	pd.setReady(ev.Ready)
+}
+
+// collectPending dispatches the events the backend has ready now, without
+// blocking: one non-blocking backend wait.
+func (l *Loop) collectPending() {
+	evs, err := l.backend.Wait(0, l.pending[:0])
+	// The wait may have consumed a wake-up; like the loop's own wait, re-arm
+	// Wake so a later Post or Stop writes again. What the consumed wake-up
+	// announced (posted functions, a stop) is checked before the loop
+	// blocks next.
+	l.wakeArmed.Store(false)
+	if err != nil {
+		return
+	}
+	for _, ev := range evs {
+		l.dispatch(ev)
+	}
+	l.pending = evs[:0]
 }
 
 // shutdown wakes every parked task with ErrLoopClosed, lets them finish,

@@ -417,3 +417,30 @@ func testReusableTask(t *testing.T, l *Loop) {
 		}
 	}
 }
+
+// TestPollSeesUncollectedReadiness: readiness that arrived in the kernel but
+// was not yet collected by the loop is reported by a zero-timeout Poll, and
+// a Poll reports every ready item, not only the first one seen.
+func TestPollSeesUncollectedReadiness(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := startLoop(t, name)
+		r, w := socketpair(t)
+		r2, w2 := socketpair(t)
+		got := make(chan []Readiness, 1)
+		onLoop(t, l, func() {
+			l.Go(func(tk *Task) {
+				pr, _ := l.Register(r)
+				pw, _ := l.Register(w2)
+				unix.Write(w, []byte("x")) // r becomes readable now, inside this task
+				items := []PollItem{{PD: pr, Want: Readable}, {PD: pw, Want: Writable}}
+				tk.Poll(items, 0)
+				got <- []Readiness{items[0].Got, items[1].Got}
+			})
+		})
+		g := <-got
+		if g[0]&Readable == 0 || g[1]&Writable == 0 {
+			t.Fatalf("zero-timeout poll got %v, want readable and writable", g)
+		}
+		_ = r2
+	})
+}

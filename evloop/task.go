@@ -277,6 +277,10 @@ type PollItem struct {
 // checks). It fills each item's Got and returns how many items have any.
 // It returns an error only when interrupted or when the loop closes.
 func (t *Task) Poll(items []PollItem, timeout time.Duration) (int, error) {
+	// Readiness the kernel has but the loop has not collected yet (a pipe
+	// written a moment ago, a descriptor registered in this very call)
+	// must count, as it does for poll(2): collect it first.
+	t.loop.collectPending()
 	if n := scanPoll(items); n > 0 || timeout == 0 {
 		return n, nil
 	}
