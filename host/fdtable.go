@@ -41,7 +41,13 @@ type Desc struct {
 	// RecvTimeout and SendTimeout are SO_RCVTIMEO/SO_SNDTIMEO: a blocking
 	// wait longer than this fails with ETIMEDOUT (0: no limit).
 	RecvTimeout, SendTimeout time.Duration
-	// Family and SockType are set for sockets.
+	// Linger is SO_LINGER's time when the guest set a positive one. The
+	// kernel keeps its default graceful close (Linux's close(2) would wait
+	// up to that long even on a non-blocking socket, stalling the loop);
+	// the close import waits instead, parked (see call.lingerClose).
+	Linger time.Duration
+	// Family and SockType are set for sockets, with the OS's values
+	// (unix.AF_INET, unix.SOCK_STREAM, ...).
 	Family, SockType int
 	// connecting is set while a non-blocking connect is in progress.
 	connecting bool

@@ -152,7 +152,12 @@ func (c *call) ioResult(n int, e abi.Errno, out uint32) abi.Errno {
 	return c.mem.putU32(out, uint32(n))
 }
 
-func hostClose(c *call) abi.Errno { return c.in.fds.Close(c.i32(0)) }
+func hostClose(c *call) abi.Errno {
+	if d, e := c.desc(0); e == 0 && d.Linger > 0 {
+		c.lingerClose(d)
+	}
+	return c.in.fds.Close(c.i32(0))
+}
 
 func hostSetNonblock(c *call) abi.Errno {
 	d, e := c.desc(0)
