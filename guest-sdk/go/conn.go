@@ -7,7 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // Conn is a connected socket: TCP, connected UDP or AF_UNIX. It implements
@@ -89,7 +89,7 @@ func (c *Conn) shutdown(how int32) error {
 	if c.d.closed {
 		return c.opErr("shutdown", eBADF)
 	}
-	if e := errno(imports.Shutdown(c.d.fd, how)); e != 0 {
+	if e := errno(sys.Shutdown(c.d.fd, how)); e != 0 {
 		return c.opErr("shutdown", e)
 	}
 	return nil
@@ -98,7 +98,7 @@ func (c *Conn) shutdown(how int32) error {
 // LocalAddr returns the local address (getsockname, asked once).
 func (c *Conn) LocalAddr() net.Addr {
 	if c.laddr == nil && !c.d.closed {
-		c.laddr = sockname(c.d.fd, c.network, imports.Getsockname)
+		c.laddr = sockname(c.d.fd, c.network, sys.Getsockname)
 	}
 	return c.laddr
 }
@@ -106,7 +106,7 @@ func (c *Conn) LocalAddr() net.Addr {
 // RemoteAddr returns the peer's address.
 func (c *Conn) RemoteAddr() net.Addr {
 	if c.raddr == nil && !c.d.closed {
-		c.raddr = sockname(c.d.fd, c.network, imports.Getpeername)
+		c.raddr = sockname(c.d.fd, c.network, sys.Getpeername)
 	}
 	return c.raddr
 }
@@ -150,11 +150,11 @@ func (c *Conn) SetKeepAlive(on bool) error {
 // SetLinger sets SO_LINGER: sec < 0 restores the default (close returns at
 // once, data is sent in the background), sec >= 0 lingers that long.
 func (c *Conn) SetLinger(sec int) error {
-	l := imports.Linger{Onoff: 1, Seconds: int32(sec)}
+	l := sys.Linger{Onoff: 1, Seconds: int32(sec)}
 	if sec < 0 {
-		l = imports.Linger{}
+		l = sys.Linger{}
 	}
-	if e := errno(imports.Setsockopt(c.d.fd, abi.SOL_SOCKET, abi.SO_LINGER, (*byte)(unsafe.Pointer(&l)), abi.LingerSize)); e != 0 {
+	if e := errno(sys.Setsockopt(c.d.fd, abi.SOL_SOCKET, abi.SO_LINGER, (*byte)(unsafe.Pointer(&l)), abi.LingerSize)); e != 0 {
 		return c.opErr("set SO_LINGER", e)
 	}
 	return nil

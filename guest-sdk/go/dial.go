@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // netKind describes a network name: its address family (AF_UNSPEC for
@@ -249,17 +249,17 @@ func dialOne(k netKind, network string, sa, local *RawSockaddr, dl time.Time) (*
 		typ |= abi.SOCK_NONBLOCK
 	}
 	var fd int32
-	if e := errno(imports.Socket(int32(sa.Family), typ, 0, &fd)); e != 0 {
+	if e := errno(sys.Socket(int32(sa.Family), typ, 0, &fd)); e != 0 {
 		return nil, fail(e)
 	}
 	c := newConn(fd, network, nb, raddr)
 	if local != nil {
-		if e := errno(imports.Bind(fd, local)); e != 0 {
+		if e := errno(sys.Bind(fd, local)); e != 0 {
 			c.d.close()
 			return nil, fail(e)
 		}
 	}
-	e := errno(imports.Connect(fd, sa))
+	e := errno(sys.Connect(fd, sa))
 	if e == eINPROG && nb {
 		c.d.dl[dirWrite] = dl
 		e = wait(&c.d, abi.POLLOUT, dirWrite)
@@ -324,7 +324,7 @@ func Listen(network, address string) (*Listener, error) {
 		return nil, fail(err)
 	}
 	l := &Listener{d: fdesc{fd: fd, sock: true}, network: network, addr: laddr}
-	if e := errno(imports.Listen(fd, 1024)); e != 0 {
+	if e := errno(sys.Listen(fd, 1024)); e != 0 {
 		l.d.close()
 		return nil, fail(e)
 	}
@@ -358,18 +358,18 @@ func bindSocket(k netKind, network, address string) (Fd, net.Addr, error) {
 	}
 	sa := addrs[0]
 	var fd int32
-	if e := errno(imports.Socket(int32(sa.Family), k.sotype, 0, &fd)); e != 0 {
+	if e := errno(sys.Socket(int32(sa.Family), k.sotype, 0, &fd)); e != 0 {
 		return -1, nil, e
 	}
 	d := fdesc{fd: fd, sock: true}
 	if !k.unix && k.sotype == abi.SOCK_STREAM {
 		d.setsockoptInt(abi.SOL_SOCKET, abi.SO_REUSEADDR, 1)
 	}
-	if e := errno(imports.Bind(fd, &sa)); e != 0 {
+	if e := errno(sys.Bind(fd, &sa)); e != 0 {
 		d.close()
 		return -1, nil, e
 	}
-	laddr := sockname(fd, network, imports.Getsockname)
+	laddr := sockname(fd, network, sys.Getsockname)
 	if laddr == nil {
 		laddr = AddrFromSockaddr(&sa, network)
 	}
@@ -381,7 +381,7 @@ func bindSocket(k netKind, network, address string) (Fd, net.Addr, error) {
 // socket.socketpair.
 func Socketpair(family, sotype int) (*Conn, *Conn, error) {
 	var fds [2]int32
-	if e := errno(imports.Socketpair(int32(family), int32(sotype), 0, &fds)); e != 0 {
+	if e := errno(sys.Socketpair(int32(family), int32(sotype), 0, &fds)); e != 0 {
 		return nil, nil, &net.OpError{Op: "socketpair", Net: "unix", Err: e}
 	}
 	network := "unix"
@@ -402,11 +402,11 @@ func FileListener(name string) (*Listener, error) {
 	}
 	network, err := socketNetwork(fd)
 	if err != nil {
-		imports.Close(fd)
+		sys.Close(fd)
 		return nil, &net.OpError{Op: "fromfd", Net: network, Err: err}
 	}
 	l := &Listener{d: fdesc{fd: fd, sock: true}, network: network}
-	l.addr = sockname(fd, network, imports.Getsockname)
+	l.addr = sockname(fd, network, sys.Getsockname)
 	return l, nil
 }
 
@@ -419,7 +419,7 @@ func FileConn(name string) (*Conn, error) {
 	}
 	network, err := socketNetwork(fd)
 	if err != nil {
-		imports.Close(fd)
+		sys.Close(fd)
 		return nil, &net.OpError{Op: "fromfd", Net: network, Err: err}
 	}
 	return newConn(fd, network, false, nil), nil
@@ -428,7 +428,7 @@ func FileConn(name string) (*Conn, error) {
 // socketNetwork names the network of socket fd from its family and type.
 func socketNetwork(fd Fd) (string, error) {
 	var sa RawSockaddr
-	if e := errno(imports.Getsockname(fd, &sa)); e != 0 {
+	if e := errno(sys.Getsockname(fd, &sa)); e != 0 {
 		return "", e
 	}
 	d := fdesc{fd: fd}

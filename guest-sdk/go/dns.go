@@ -5,7 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // The resolver. Every lookup is one host import that resolves without
@@ -47,16 +47,16 @@ func (ai AddrInfo) NetAddr() net.Addr {
 // socket.getaddrinfo. Errors are *net.DNSError values wrapping the Errno
 // (EAI_NONAME, EAI_AGAIN, ...).
 func GetAddrInfo(node, service string, hints *AddrInfoHints) ([]AddrInfo, error) {
-	var h *imports.AddrinfoHints
+	var h *sys.AddrinfoHints
 	if hints != nil {
-		h = &imports.AddrinfoHints{
+		h = &sys.AddrinfoHints{
 			Flags: int32(hints.Flags), Family: int32(hints.Family),
 			Socktype: int32(hints.SockType), Protocol: int32(hints.Protocol),
 		}
 	}
-	res := make([]imports.Addrinfo, maxResults)
+	res := make([]sys.Addrinfo, maxResults)
 	var n uint32
-	if e := errno(imports.Getaddrinfo(node, service, h, &res[0], maxResults, &n)); e != 0 {
+	if e := errno(sys.Getaddrinfo(node, service, h, &res[0], maxResults, &n)); e != 0 {
 		return nil, dnsError(e, node)
 	}
 	out := make([]AddrInfo, 0, n)
@@ -80,7 +80,7 @@ func lookup(name string, family int32) ([]netip.Addr, error) {
 	}
 	addrs := make([]RawSockaddr, maxResults)
 	var n uint32
-	if e := errno(imports.Gethostbyname(name, family, &addrs[0], maxResults, &n)); e != 0 {
+	if e := errno(sys.Gethostbyname(name, family, &addrs[0], maxResults, &n)); e != 0 {
 		return nil, dnsError(e, name)
 	}
 	out := make([]netip.Addr, 0, n)
@@ -156,7 +156,7 @@ func GetHostByAddr(addr string) (string, error) {
 	buf := make([]byte, 256)
 	for {
 		var n uint32
-		e := errno(imports.Gethostbyaddr(&sa, ptr(buf), uint32(len(buf)), &n))
+		e := errno(sys.Gethostbyaddr(&sa, ptr(buf), uint32(len(buf)), &n))
 		if e == eRANGE && int(n) > len(buf) {
 			buf = make([]byte, n)
 			continue

@@ -6,7 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // Fd is a descriptor number in the instance's descriptor table.
@@ -46,7 +46,7 @@ func (d *fdesc) setNonblock(on bool) Errno {
 	if on {
 		v = 1
 	}
-	if e := errno(imports.SetNonblock(d.fd, v)); e != 0 {
+	if e := errno(sys.SetNonblock(d.fd, v)); e != 0 {
 		return e
 	}
 	d.nb = on
@@ -114,7 +114,7 @@ func (d *fdesc) setTimeout(dir int, dl time.Time) Errno {
 		name = abi.SO_SNDTIMEO
 	}
 	ns := int64(want)
-	if e := errno(imports.Setsockopt(d.fd, abi.SOL_SOCKET, name, (*byte)(unsafe.Pointer(&ns)), 8)); e != 0 {
+	if e := errno(sys.Setsockopt(d.fd, abi.SOL_SOCKET, name, (*byte)(unsafe.Pointer(&ns)), 8)); e != 0 {
 		return e
 	}
 	d.tmo[dir] = want
@@ -125,7 +125,7 @@ func (d *fdesc) setTimeout(dir int, dl time.Time) Errno {
 func (d *fdesc) read(b []byte) (int, Errno) {
 	return d.io(dirRead, func() (int, Errno) {
 		var n uint32
-		e := errno(imports.Read(d.fd, ptr(b), uint32(len(b)), &n))
+		e := errno(sys.Read(d.fd, ptr(b), uint32(len(b)), &n))
 		return int(n), e
 	})
 }
@@ -138,7 +138,7 @@ func (d *fdesc) write(b []byte) (int, Errno) {
 		rest := b[total:]
 		n, e := d.io(dirWrite, func() (int, Errno) {
 			var n uint32
-			e := errno(imports.Write(d.fd, ptr(rest), uint32(len(rest)), &n))
+			e := errno(sys.Write(d.fd, ptr(rest), uint32(len(rest)), &n))
 			return int(n), e
 		})
 		total += n
@@ -151,14 +151,14 @@ func (d *fdesc) write(b []byte) (int, Errno) {
 // setsockopt sets an integer socket option.
 func (d *fdesc) setsockoptInt(level, name, value int) Errno {
 	v := int32(value)
-	return errno(imports.Setsockopt(d.fd, int32(level), int32(name), (*byte)(unsafe.Pointer(&v)), 4))
+	return errno(sys.Setsockopt(d.fd, int32(level), int32(name), (*byte)(unsafe.Pointer(&v)), 4))
 }
 
 // getsockoptInt reads an integer socket option.
 func (d *fdesc) getsockoptInt(level, name int) (int, Errno) {
 	var v int32
 	var size uint32
-	e := errno(imports.Getsockopt(d.fd, int32(level), int32(name), (*byte)(unsafe.Pointer(&v)), 4, &size))
+	e := errno(sys.Getsockopt(d.fd, int32(level), int32(name), (*byte)(unsafe.Pointer(&v)), 4, &size))
 	return int(v), e
 }
 
@@ -169,5 +169,5 @@ func (d *fdesc) close() Errno {
 		return eBADF
 	}
 	d.closed = true // a goroutine parked on d wakes in the poller's next round
-	return errno(imports.Close(d.fd))
+	return errno(sys.Close(d.fd))
 }

@@ -5,7 +5,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // File is a descriptor that is not a network connection: a pipe end, a
@@ -27,7 +27,7 @@ func NewFile(fd Fd, name string) *File {
 // replaces os.Pipe (the seed's os.pipe).
 func Pipe() (r, w *File, err error) {
 	var fds [2]int32
-	if e := errno(imports.Pipe(0, &fds)); e != 0 {
+	if e := errno(sys.Pipe(0, &fds)); e != 0 {
 		return nil, nil, &os.PathError{Op: "pipe", Path: "", Err: e}
 	}
 	return NewFile(fds[0], "|0"), NewFile(fds[1], "|1"), nil
@@ -41,7 +41,7 @@ func Pipe() (r, w *File, err error) {
 // with ENOTCAPABLE.
 func Open(path string, flags int, mode uint32) (*File, error) {
 	var fd int32
-	if e := errno(imports.Open(path, int32(flags), int32(mode), &fd)); e != 0 {
+	if e := errno(sys.Open(path, int32(flags), int32(mode), &fd)); e != 0 {
 		return nil, &os.PathError{Op: "open", Path: path, Err: e}
 	}
 	return NewFile(fd, path), nil
@@ -60,7 +60,7 @@ func FromFD(name string) (*File, error) {
 
 func fromfd(name string) (Fd, error) {
 	var fd int32
-	if e := errno(imports.Fromfd(name, &fd)); e != 0 {
+	if e := errno(sys.Fromfd(name, &fd)); e != 0 {
 		return -1, &os.PathError{Op: "fromfd", Path: name, Err: e}
 	}
 	return fd, nil

@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // LineReader reads a descriptor line by line with the host's readline
@@ -43,7 +43,7 @@ func newLineReader(d *fdesc, size int) *LineReader {
 func (r *LineReader) ReadLine() ([]byte, error) {
 	n, e := r.d.io(dirRead, func() (int, Errno) {
 		var n uint32
-		e := errno(imports.Readline(r.d.fd, ptr(r.buf), uint32(len(r.buf)), &n))
+		e := errno(sys.Readline(r.d.fd, ptr(r.buf), uint32(len(r.buf)), &n))
 		return int(n), e
 	})
 	if e != 0 {

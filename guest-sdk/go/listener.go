@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // Listener is a listening stream socket (TCP or AF_UNIX). It implements
@@ -41,7 +41,7 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 		if nb {
 			flags = abi.SOCK_NONBLOCK
 		}
-		return 0, errno(imports.Accept(l.d.fd, flags, &fd, &sa))
+		return 0, errno(sys.Accept(l.d.fd, flags, &fd, &sa))
 	})
 	if e != 0 {
 		return nil, opError("accept", l.network, nil, l.addr, &l.d, e)

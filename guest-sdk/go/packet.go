@@ -4,7 +4,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // PacketConn is an unconnected datagram socket (UDP or unixgram). It
@@ -24,7 +24,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	var sa RawSockaddr
 	n, e := p.d.io(dirRead, func() (int, Errno) {
 		var n uint32
-		e := errno(imports.Recvfrom(p.d.fd, ptr(b), uint32(len(b)), 0, &sa, &n))
+		e := errno(sys.Recvfrom(p.d.fd, ptr(b), uint32(len(b)), 0, &sa, &n))
 		return int(n), e
 	})
 	if e != 0 {
@@ -42,7 +42,7 @@ func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	n, e := p.d.io(dirWrite, func() (int, Errno) {
 		var n uint32
-		e := errno(imports.Sendto(p.d.fd, ptr(b), uint32(len(b)), 0, &sa, &n))
+		e := errno(sys.Sendto(p.d.fd, ptr(b), uint32(len(b)), 0, &sa, &n))
 		return int(n), e
 	})
 	if e != 0 {

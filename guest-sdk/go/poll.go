@@ -4,12 +4,12 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // PollFd is one entry of Poll's array (pts_pollfd): Fd (negative:
 // ignored), Events (POLLIN, POLLOUT) and Revents, which Poll sets.
-type PollFd = imports.PollFd
+type PollFd = sys.PollFd
 
 // Poll waits until one of fds is ready or timeout passes (negative: no
 // limit, 0: check only) and returns how many have a non-zero Revents
@@ -25,7 +25,7 @@ func Poll(fds []PollFd, timeout time.Duration) (int, error) {
 	if len(fds) > 0 {
 		p = &fds[0]
 	}
-	if e := errno(imports.Poll(p, int32(len(fds)), ns, &n)); e != 0 {
+	if e := errno(sys.Poll(p, int32(len(fds)), ns, &n)); e != 0 {
 		return 0, e
 	}
 	return int(n), nil

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // The cooperative wait. A guest instance is one thread, and an import that
@@ -72,7 +72,7 @@ func wait(d *fdesc, events uint16, dir int) Errno {
 // sleep blocks the calling goroutine for dur, letting others run.
 func sleep(dur time.Duration) {
 	if !goroutines() {
-		imports.Sleep(int64(dur))
+		sys.Sleep(int64(dur))
 		return
 	}
 	park(&waiter{until: time.Now().Add(dur)})
@@ -91,7 +91,7 @@ func waitAlone(fd Fd, events uint16, deadline func() time.Time) Errno {
 		}
 		pfd := PollFd{Fd: fd, Events: events}
 		var n uint32
-		if e := errno(imports.Poll(&pfd, 1, timeout, &n)); e != 0 {
+		if e := errno(sys.Poll(&pfd, 1, timeout, &n)); e != 0 {
 			return e
 		}
 		if n > 0 {
@@ -160,7 +160,7 @@ func pollLoop(self *waiter) {
 		var n uint32
 		var e Errno
 		if len(pfds) > 0 {
-			e = errno(imports.Poll(&pfds[0], int32(len(pfds)), int64(timeout), &n))
+			e = errno(sys.Poll(&pfds[0], int32(len(pfds)), int64(timeout), &n))
 		}
 
 		sched.mu.Lock()

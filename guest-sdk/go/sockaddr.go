@@ -7,12 +7,12 @@ import (
 	"strings"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // RawSockaddr is pts_sockaddr, the fixed-size (abi.SockaddrSize) socket
 // address every socket import reads or writes.
-type RawSockaddr = imports.Sockaddr
+type RawSockaddr = sys.Sockaddr
 
 // SockaddrFromAddrPort encodes an IP address and port. An IPv4-mapped IPv6
 // address is encoded as AF_INET; a numeric IPv6 zone becomes the scope ID

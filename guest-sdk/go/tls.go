@@ -5,7 +5,7 @@ import (
 	"net"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // TLSClient makes conn a TLS client done by the host (tls_client): the
@@ -21,7 +21,7 @@ func TLSClient(conn *Conn, serverName string, insecure bool) error {
 		flags = abi.TLS_INSECURE_SKIP_VERIFY
 	}
 	_, e := conn.d.io(dirWrite, func() (int, Errno) {
-		return 0, errno(imports.TLSClient(conn.d.fd, serverName, flags))
+		return 0, errno(sys.TLSClient(conn.d.fd, serverName, flags))
 	})
 	if e != 0 {
 		return conn.opErr("tls_client", e)
@@ -34,7 +34,7 @@ func TLSClient(conn *Conn, serverName string, insecure bool) error {
 // tls.Server.
 func TLSServer(conn *Conn) error {
 	_, e := conn.d.io(dirWrite, func() (int, Errno) {
-		return 0, errno(imports.TLSServer(conn.d.fd, 0))
+		return 0, errno(sys.TLSServer(conn.d.fd, 0))
 	})
 	if e != 0 {
 		return conn.opErr("tls_server", e)

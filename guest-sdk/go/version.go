@@ -4,13 +4,13 @@ import (
 	"fmt"
 
 	"github.com/ptsevent/ptsevent/abi"
-	"github.com/ptsevent/ptsevent/guest-sdk/go/internal/imports"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // ABIVersion returns the host's ABI version (abi_version): major and minor.
 // Outside a ptsevent host (or outside wasip1) it returns 0, 0.
 func ABIVersion() (major, minor int) {
-	v := imports.ABIVersion()
+	v := sys.ABIVersion()
 	return int(v >> 16), int(v & 0xffff)
 }
 

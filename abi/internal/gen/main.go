@@ -1,5 +1,5 @@
 // Command gen generates the guest bindings and SPEC.md's tables from package
-// abi: the Go guest SDK's imports (guest-sdk/go/internal/imports), the C
+// abi: the Go guest SDK's imports (guest-sdk/go/sys), the C
 // header (guest-sdk/c/ptsevent.h) and the generated sections of
 // abi/SPEC.md. `go generate ./abi` runs it:
 //

@@ -15,9 +15,9 @@ import (
 // Paths of the generated files, relative to the repository root, with
 // forward slashes.
 const (
-	PathGoImports = "guest-sdk/go/internal/imports/imports_wasip1.go"
-	PathGoStubs   = "guest-sdk/go/internal/imports/imports_other.go"
-	PathGoTypes   = "guest-sdk/go/internal/imports/types.go"
+	PathGoImports = "guest-sdk/go/sys/imports_wasip1.go"
+	PathGoStubs   = "guest-sdk/go/sys/imports_other.go"
+	PathGoTypes   = "guest-sdk/go/sys/types.go"
 	PathCHeader   = "guest-sdk/c/ptsevent.h"
 	PathSpec      = "abi/SPEC.md"
 )

@@ -52,7 +52,7 @@ func goImports(fns []fn) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(goHeader)
 	b.WriteString("//go:build wasip1\n\n")
-	b.WriteString("package imports\n\n")
+	b.WriteString("package sys\n\n")
 	for _, f := range fns {
 		goDoc(&b, f)
 		fmt.Fprintf(&b, "//\n//go:wasmimport %s %s\n//go:noescape\n", abi.ModuleName, f.Name)
@@ -65,7 +65,7 @@ func goStubs(fns []fn) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(goHeader)
 	b.WriteString("//go:build !wasip1\n\n")
-	b.WriteString("package imports\n\n")
+	b.WriteString("package sys\n\n")
 	b.WriteString("import \"github.com/ptsevent/ptsevent/abi\"\n\n")
 	b.WriteString("// Outside wasip1 there is no host: every import fails with ENOSYS, so\n")
 	b.WriteString("// the SDK builds, vets and unit-tests on the development machine.\n")
@@ -93,16 +93,19 @@ func goStubs(fns []fn) ([]byte, error) {
 func goTypes() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(goHeader)
-	b.WriteString(`// Package imports holds the Go declarations of every "ptsevent" import
+	b.WriteString(`// Package sys is the raw ptsevent ABI for Go guests, as package syscall
+// is for an OS: the declaration of every "ptsevent" import
 // (imports_wasip1.go), host-build stubs that return ENOSYS
-// (imports_other.go), and the ABI's struct layouts (this file). It is
+// (imports_other.go), and the ABI's struct layouts (this file). Most guests
+// use the SDK above it (package ptsevent); sys is for what the SDK does
+// not wrap (raw pointers in conformance tests, flags, options). It is
 // generated from package abi's table by abi/internal/gen: do not edit.
 //
 // Pointers are passed as typed pointers to structs.HostLayout structs,
 // *byte with a uint32 length, or a string (a (pointer, length) pair), as
 // Go 1.24+ permits in go:wasmimport signatures. Every import returns an
 // errno as uint32 (abi.Errno's values), except ABIVersion.
-package imports
+package sys
 
 import (
 	"structs"

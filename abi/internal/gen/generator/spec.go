@@ -74,7 +74,7 @@ func specFunctions(_ *source, fns []fn, exps []export) string {
 		if params == "" {
 			params = "void"
 		}
-		w("C: `%s %s(%s);`  \nGo (guest-sdk/go/internal/imports): `func %s%s`\n\n", res, f.CName, params, f.GoName, goSignature(f))
+		w("C: `%s %s(%s);`  \nGo (guest-sdk/go/sys): `func %s%s`\n\n", res, f.CName, params, f.GoName, goSignature(f))
 		w("%s\n\n", mdEscape(f.Doc))
 		if len(f.Params) > 0 {
 			w("| parameter | wasm | kind | points to |\n|---|---|---|---|\n")

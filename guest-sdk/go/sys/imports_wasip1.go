@@ -2,7 +2,7 @@
 
 //go:build wasip1
 
-package imports
+package sys
 
 // ABIVersion imports "ptsevent" "abi_version".
 //

@@ -2,7 +2,7 @@
 
 //go:build !wasip1
 
-package imports
+package sys
 
 import "github.com/ptsevent/ptsevent/abi"
 
