@@ -31,29 +31,12 @@ func (g guestMem) check(ptr, n uint32) abi.Errno {
 	return e
 }
 
-func (g guestMem) u32(ptr uint32) (uint32, abi.Errno) {
-	b, e := g.bytes(ptr, 4)
-	if e != 0 {
-		return 0, e
-	}
-	return binary.LittleEndian.Uint32(b), 0
-}
-
 func (g guestMem) putU32(ptr, v uint32) abi.Errno {
 	b, e := g.bytes(ptr, 4)
 	if e != 0 {
 		return e
 	}
 	binary.LittleEndian.PutUint32(b, v)
-	return 0
-}
-
-func (g guestMem) putU16(ptr uint32, v uint16) abi.Errno {
-	b, e := g.bytes(ptr, 2)
-	if e != 0 {
-		return e
-	}
-	binary.LittleEndian.PutUint16(b, v)
 	return 0
 }
 
