@@ -1,0 +1,508 @@
+// Package gateway runs a standard Go http.Handler as a ptsevent gateway
+// app: the host's HTTP/1.1 server (or its net/http adapter) parses each
+// request, and the guest's handler sees an ordinary *http.Request and
+// http.ResponseWriter.
+//
+//	package main
+//
+//	import (
+//		"net/http"
+//
+//		"github.com/ptsevent/ptsevent/guest-sdk/go/gateway"
+//	)
+//
+//	func init() {
+//		http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+//			w.Write([]byte("Hello, World!\n"))
+//		})
+//		gateway.Serve(http.DefaultServeMux)
+//	}
+//
+//	func main() {}
+//
+// Build the app as a reactor, so that the host calls its exported
+// pts_handle once per request on a long-lived instance:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o app.wasm .
+//
+// A reactor's main never runs (only its package initializers do, from
+// _initialize), so call Serve from an init function. This is the
+// blocking-style gateway: an instance serves one request at a time, and
+// the host keeps a pool of instances for concurrent requests. While the
+// handler waits (reading a slow body, writing to a slow client, in
+// ptsevent.Sleep), the instance is suspended and the host's loop serves
+// other requests. Wait with ptsevent.Sleep rather than time.Sleep.
+//
+// The request: Method, URL (from REQUEST_URI), Proto, Header (from the
+// HTTP_* environ keys, names canonicalized: a header the client sent as
+// "X-Foo" arrives as "X-Foo"; repeated headers come joined with ", "),
+// Host, ContentLength, TransferEncoding, RemoteAddr, RequestURI, TLS (a
+// non-nil empty state over HTTPS) and Body (read from the host, de-chunked,
+// never past the request). The response: WriteHeader and Write map to
+// start_response and write, with net/http's defaults (status 200 on the
+// first Write, Content-Type sniffed when not set, header values with CR
+// or LF turned into spaces and invalid names dropped); Flush (the
+// http.Flusher interface, or http.ResponseController) sends what is
+// buffered. A body that fits in the host's buffer gets a Content-Length;
+// a longer one is sent chunked. Hijack, trailers and 1xx responses are not
+// supported. A panic fails the request (500 if nothing was sent yet) and
+// is printed to stderr, as net/http does.
+package gateway
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/ptsevent/ptsevent/abi"
+	ptsevent "github.com/ptsevent/ptsevent/guest-sdk/go"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
+)
+
+var handler http.Handler
+
+// Serve registers h as the app's handler (nil means
+// http.DefaultServeMux). Call it from an init function: in a reactor, main
+// does not run. Serve returns at once; the host calls the handler for each
+// request.
+func Serve(h http.Handler) {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	handler = h
+}
+
+// errnoErr turns an import's result into an error (a ptsevent.Errno).
+func errnoErr(e uint32) error {
+	if e == 0 {
+		return nil
+	}
+	return ptsevent.Errno(e)
+}
+
+// envBuf holds the current request's environ; it is reused (an instance
+// serves one request at a time).
+var envBuf = make([]byte, 4096)
+
+// readEnviron fetches the environ of request fd.
+func readEnviron(fd int32) ([]byte, error) {
+	for {
+		var size uint32
+		e := sys.ReqEnviron(fd, &envBuf[0], uint32(len(envBuf)), &size)
+		switch abi.Errno(e) {
+		case 0:
+			return envBuf[:size], nil
+		case abi.ERANGE:
+			envBuf = make([]byte, size+size/2)
+		default:
+			return nil, errnoErr(e)
+		}
+	}
+}
+
+// Handle serves the request fd with the handler registered by Serve and
+// returns what pts_handle returns (0, or 1 when the request failed). The
+// SDK's exported pts_handle calls it; an app that exports its own
+// pts_handle (to count requests, say) may call it too.
+func Handle(fd int32) int32 { return handle(fd) }
+
+// handle serves request fd with the registered handler.
+func handle(fd int32) (ret int32) {
+	h := handler
+	if h == nil {
+		fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve from an init function")
+		return 1
+	}
+	env, err := readEnviron(fd)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
+		return 1
+	}
+	req, err := newRequest(env, fd)
+	if err != nil {
+		w := &responseWriter{fd: fd, header: http.Header{}}
+		http.Error(w, "400 Bad Request: "+err.Error(), http.StatusBadRequest)
+		return 0
+	}
+	w := &responseWriter{fd: fd, header: http.Header{}, req: req}
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				buf := make([]byte, 64<<10)
+				buf = buf[:runtime.Stack(buf, false)]
+				fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", req.Method, req.RequestURI, p, buf)
+			}
+			ret = 1
+		}
+	}()
+	h.ServeHTTP(w, req)
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return 1
+	}
+	return 0
+}
+
+// newRequest builds the *http.Request of an environ. It allocates little:
+// every value is a substring of one copy of the environ, header values
+// share one backing array, and common header names come from a table.
+func newRequest(envb []byte, fd int32) (*http.Request, error) {
+	env := string(envb)
+	// Loops cost more in a guest than natively (each iteration may be a
+	// termination check): the environ is scanned once.
+	vals := make([]string, 0, 16)
+	h := make(http.Header, 16)
+	r := &http.Request{Header: h}
+	var uri, path, query, clen, remoteIP, remotePort string
+	for len(env) > 0 {
+		i := strings.IndexByte(env, 0)
+		if i < 0 {
+			break
+		}
+		k := env[:i]
+		env = env[i+1:]
+		j := strings.IndexByte(env, 0)
+		if j < 0 {
+			break
+		}
+		v := env[:j]
+		env = env[j+1:]
+		switch k {
+		case "REQUEST_METHOD":
+			r.Method = v
+		case "REQUEST_URI":
+			uri = v
+		case "PATH_INFO":
+			path = v
+		case "QUERY_STRING":
+			query = v
+		case "SERVER_PROTOCOL":
+			r.Proto = v
+		case "REMOTE_ADDR":
+			remoteIP = v
+		case "REMOTE_PORT":
+			remotePort = v
+		case "URL_SCHEME":
+			if v == "https" {
+				r.TLS = &tls.ConnectionState{HandshakeComplete: true}
+			}
+		case "CONTENT_TYPE":
+			vals = append(vals, v)
+			h["Content-Type"] = vals[len(vals)-1 : len(vals) : len(vals)]
+		case "CONTENT_LENGTH":
+			clen = v
+			vals = append(vals, v)
+			h["Content-Length"] = vals[len(vals)-1 : len(vals) : len(vals)]
+		case "HTTP_HOST":
+			r.Host = v
+		default:
+			if name, ok := strings.CutPrefix(k, "HTTP_"); ok {
+				vals = append(vals, v)
+				h[headerName(name)] = vals[len(vals)-1 : len(vals) : len(vals)]
+			}
+		}
+	}
+	var ok bool
+	if r.ProtoMajor, r.ProtoMinor, ok = http.ParseHTTPVersion(r.Proto); !ok {
+		return nil, fmt.Errorf("malformed HTTP version %q", r.Proto)
+	}
+	r.RequestURI = uri
+	if remotePort != "" {
+		r.RemoteAddr = net.JoinHostPort(remoteIP, remotePort)
+	} else {
+		r.RemoteAddr = remoteIP
+	}
+	if u, ok := simpleURL(uri, path, query); ok {
+		r.URL = u
+	} else {
+		justAuthority := r.Method == "CONNECT" && !strings.HasPrefix(uri, "/")
+		raw := uri
+		if justAuthority {
+			raw = "http://" + uri
+		}
+		u, err := url.ParseRequestURI(raw)
+		if err != nil {
+			return nil, err
+		}
+		if justAuthority {
+			u.Scheme = ""
+		}
+		r.URL = u
+		if r.Host == "" {
+			r.Host = u.Host
+		}
+	}
+	switch {
+	case clen != "":
+		n, err := strconv.ParseInt(clen, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("bad Content-Length %q", clen)
+		}
+		r.ContentLength = n
+	case h["Transfer-Encoding"] != nil:
+		r.ContentLength = -1
+		r.TransferEncoding = []string{"chunked"}
+		delete(h, "Transfer-Encoding")
+	}
+	if c := h["Connection"]; c != nil {
+		r.Close = hasToken(c[0], "close") || (r.ProtoMinor == 0 && !hasToken(c[0], "keep-alive"))
+	} else {
+		r.Close = r.ProtoMinor == 0
+	}
+	if r.ContentLength == 0 {
+		r.Body = http.NoBody
+	} else {
+		r.Body = &body{fd: fd}
+	}
+	return r, nil
+}
+
+// simpleURL builds the URL of an origin-form target without escapes
+// ("/a/b?x=1"), which url.ParseRequestURI would parse to the same value,
+// from the decoded PATH_INFO and the raw QUERY_STRING.
+func simpleURL(uri, path, query string) (*url.URL, bool) {
+	if len(uri) == 0 || uri[0] != '/' || strings.IndexByte(uri, '%') >= 0 {
+		return nil, false
+	}
+	p := uri
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		p = uri[:i]
+	}
+	if p != path {
+		return nil, false
+	}
+	return &url.URL{Path: path, RawQuery: query, ForceQuery: query == "" && len(p) < len(uri)}, true
+}
+
+// commonHeaders maps the CGI form of frequent header names (after
+// "HTTP_") to their canonical form, so that they cost no allocation.
+var commonHeaders = map[string]string{}
+
+func init() {
+	for _, n := range []string{
+		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Authorization",
+		"Cache-Control", "Connection", "Cookie", "Dnt", "Expect", "Forwarded", "If-Match",
+		"If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Keep-Alive",
+		"Origin", "Pragma", "Range", "Referer", "Sec-Fetch-Dest", "Sec-Fetch-Mode",
+		"Sec-Fetch-Site", "Sec-Fetch-User", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+		"Upgrade-Insecure-Requests", "User-Agent", "Via", "X-Forwarded-For", "X-Forwarded-Host",
+		"X-Forwarded-Proto", "X-Real-Ip", "X-Request-Id", "Content-Encoding",
+	} {
+		commonHeaders[strings.ToUpper(strings.ReplaceAll(n, "-", "_"))] = n
+	}
+}
+
+// headerName turns a CGI header name ("X_FORWARDED_FOR") into its
+// canonical form ("X-Forwarded-For").
+func headerName(cgi string) string {
+	if n, ok := commonHeaders[cgi]; ok {
+		return n
+	}
+	b := make([]byte, len(cgi))
+	upper := true
+	for i := 0; i < len(cgi); i++ {
+		c := cgi[i]
+		switch {
+		case c == '_':
+			c = '-'
+			upper = true
+			b[i] = c
+			continue
+		case upper && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case !upper && 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		upper = false
+		b[i] = c
+	}
+	return string(b)
+}
+
+func hasToken(v, t string) bool {
+	for f := range strings.SplitSeq(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(f), t) {
+			return true
+		}
+	}
+	return false
+}
+
+// body reads the request body from the host.
+type body struct {
+	fd  int32
+	eof bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.eof {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n uint32
+	if e := sys.Read(b.fd, &p[0], uint32(len(p)), &n); e != 0 {
+		return 0, fmt.Errorf("gateway: reading the request body: %w", errnoErr(e))
+	}
+	if n == 0 {
+		b.eof = true
+		return 0, io.EOF
+	}
+	return int(n), nil
+}
+
+func (b *body) Close() error { return nil }
+
+// responseWriter maps http.ResponseWriter onto start_response and write.
+type responseWriter struct {
+	fd          int32
+	req         *http.Request
+	header      http.Header
+	wroteHeader bool
+	err         error
+}
+
+var _ http.Flusher = (*responseWriter)(nil)
+
+func (w *responseWriter) Header() http.Header { return w.header }
+
+// newlineToSpace is net/http's treatment of CR and LF in header values.
+var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		if w.req != nil {
+			fmt.Fprintf(os.Stderr, "gateway: superfluous WriteHeader(%d) for %s %s\n", code, w.req.Method, w.req.RequestURI)
+		}
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if code < 200 {
+		return // 1xx: not supported by the gateway; the final status follows
+	}
+	w.wroteHeader = true
+	status := statusLine(code)
+	b := hdrBuf[:0]
+	for k, vs := range w.header {
+		if !validHeaderName(k) {
+			continue
+		}
+		for _, v := range vs {
+			b = append(b, k...)
+			b = append(b, 0)
+			b = append(b, newlineToSpace.Replace(v)...)
+			b = append(b, 0)
+		}
+	}
+	hdrBuf = b
+	var p *byte
+	if len(b) > 0 {
+		p = &b[0]
+	}
+	if e := sys.StartResponse(w.fd, status, p, uint32(len(b)), 0); e != 0 {
+		w.err = fmt.Errorf("gateway: start_response: %w", errnoErr(e))
+	}
+}
+
+// hdrBuf is the header block of the current response, reused.
+var hdrBuf []byte
+
+// statusLines caches "200 OK" and the like.
+var statusLines [1000]string
+
+func statusLine(code int) string {
+	if s := statusLines[code]; s != "" {
+		return s
+	}
+	s := strconv.Itoa(code)
+	if text := http.StatusText(code); text != "" {
+		s += " " + text
+	}
+	statusLines[code] = s
+	return s
+}
+
+// tokenChar marks the bytes of an RFC 9110 token (a valid header name).
+var tokenChar = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+	}
+	return t
+}()
+
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if !tokenChar[k[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		if len(p) > 0 && w.header.Get("Content-Type") == "" && w.header.Get("Transfer-Encoding") == "" {
+			w.header.Set("Content-Type", http.DetectContentType(p))
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	total := 0
+	for total < len(p) {
+		var n uint32
+		e := sys.Write(w.fd, &p[total], uint32(len(p)-total), &n)
+		total += int(n)
+		if e != 0 {
+			err := errnoErr(e)
+			if abi.Errno(e) == abi.EFBIG {
+				err = http.ErrContentLength
+			}
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// WriteString avoids a copy for io.WriteString callers.
+func (w *responseWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+var zero byte
+
+// Flush sends the status, headers and body written so far.
+func (w *responseWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return
+	}
+	var n uint32
+	if e := sys.Write(w.fd, &zero, 0, &n); e != 0 {
+		w.err = errnoErr(e)
+	}
+}
+
+// FlushError is Flush reporting the error (for http.ResponseController).
+func (w *responseWriter) FlushError() error {
+	w.Flush()
+	return w.err
+}

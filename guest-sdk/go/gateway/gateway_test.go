@@ -1,0 +1,118 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func environ(kv ...string) []byte {
+	var b []byte
+	for _, s := range kv {
+		b = append(b, s...)
+		b = append(b, 0)
+	}
+	return b
+}
+
+func TestNewRequest(t *testing.T) {
+	env := environ(
+		"REQUEST_METHOD", "POST", "SCRIPT_NAME", "", "PATH_INFO", "/a b", "QUERY_STRING", "x=1",
+		"REQUEST_URI", "/a%20b?x=1", "SERVER_NAME", "example.com", "SERVER_PORT", "8080",
+		"SERVER_PROTOCOL", "HTTP/1.1", "REMOTE_ADDR", "::1", "REMOTE_PORT", "5555", "URL_SCHEME", "https",
+		"CONTENT_TYPE", "text/plain", "CONTENT_LENGTH", "3", "HTTP_HOST", "example.com:8080",
+		"HTTP_X_FORWARDED_FOR", "10.0.0.1, 10.0.0.2", "HTTP_X_CUSTOM_THING", "v", "HTTP_USER_AGENT", "ua",
+	)
+	r, err := newRequest(env, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Method != "POST" || r.URL.Path != "/a b" || r.URL.RawPath != "" || r.URL.RawQuery != "x=1" ||
+		r.RequestURI != "/a%20b?x=1" || r.Proto != "HTTP/1.1" || r.ProtoMajor != 1 || r.ProtoMinor != 1 ||
+		r.Host != "example.com:8080" || r.RemoteAddr != "[::1]:5555" || r.TLS == nil || r.ContentLength != 3 || r.Close {
+		t.Errorf("request: %+v URL %+v", r, r.URL)
+	}
+	want := http.Header{
+		"Content-Type":    {"text/plain"},
+		"Content-Length":  {"3"},
+		"X-Forwarded-For": {"10.0.0.1, 10.0.0.2"},
+		"X-Custom-Thing":  {"v"},
+		"User-Agent":      {"ua"},
+	}
+	if !reflect.DeepEqual(r.Header, want) {
+		t.Errorf("header %v, want %v", r.Header, want)
+	}
+	if _, ok := r.Body.(*body); !ok {
+		t.Errorf("body %T", r.Body)
+	}
+	// Adding to a header must not clobber its neighbours in the shared
+	// backing array.
+	r.Header.Add("Content-Type", "extra")
+	if r.Header.Get("Content-Length") != "3" {
+		t.Errorf("Add clobbered a neighbour: %v", r.Header)
+	}
+
+	r, err = newRequest(environ("REQUEST_METHOD", "GET", "PATH_INFO", "/", "QUERY_STRING", "", "REQUEST_URI", "/",
+		"SERVER_PROTOCOL", "HTTP/1.0", "REMOTE_ADDR", "127.0.0.1", "REMOTE_PORT", "1", "URL_SCHEME", "http",
+		"HTTP_TRANSFER_ENCODING", "chunked"), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TLS != nil || !r.Close || r.ContentLength != -1 || !reflect.DeepEqual(r.TransferEncoding, []string{"chunked"}) || r.Header.Get("Transfer-Encoding") != "" {
+		t.Errorf("HTTP/1.0 chunked: %+v", r)
+	}
+	if _, err := newRequest(environ("REQUEST_METHOD", "GET", "REQUEST_URI", "/", "SERVER_PROTOCOL", "HTTP/x"), 3); err == nil {
+		t.Errorf("bad protocol accepted")
+	}
+}
+
+// TestSimpleURL: the fast path builds exactly what url.ParseRequestURI
+// builds, or declines.
+func TestSimpleURL(t *testing.T) {
+	for _, uri := range []string{"/", "/a/b", "/a?x=1&y=2", "/a?", "/a%20b", "/a%2Fb?q=%20", "*", "/a;b?c", "http://h/x"} {
+		want, err := url.ParseRequestURI(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, query, _ := strings.Cut(uri, "?")
+		dec, _ := url.PathUnescape(path)
+		got, ok := simpleURL(uri, dec, query)
+		if ok && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", uri, got, want)
+		}
+		if !ok && !strings.ContainsAny(uri, "%*") && uri[0] == '/' {
+			t.Errorf("%s: declined", uri)
+		}
+	}
+}
+
+func TestHeaderName(t *testing.T) {
+	for cgi, want := range map[string]string{
+		"USER_AGENT": "User-Agent", "X_FORWARDED_FOR": "X-Forwarded-For", "X_MY_HEADER": "X-My-Header",
+		"DNT": "Dnt", "A": "A", "WWW_AUTHENTICATE": "Www-Authenticate",
+	} {
+		if got := headerName(cgi); got != want || got != http.CanonicalHeaderKey(want) {
+			t.Errorf("headerName(%s) = %s, want %s", cgi, got, want)
+		}
+	}
+}
+
+// TestWriteHeader checks the header block given to start_response (the
+// host-build import stub fails with ENOSYS, which the writer records).
+func TestWriteHeader(t *testing.T) {
+	w := &responseWriter{fd: 3, header: http.Header{}}
+	w.Header().Set("X-A", "1\r\nInjected: yes")
+	w.Header()["Bad Name"] = []string{"x"}
+	w.WriteHeader(http.StatusTeapot)
+	if got := string(hdrBuf); got != "X-A\x001  Injected: yes\x00" {
+		t.Errorf("header block %q", got)
+	}
+	if w.err == nil {
+		t.Errorf("no error from the host-build stub")
+	}
+	if statusLine(418) != "418 I'm a teapot" || statusLine(299) != "299" {
+		t.Errorf("status lines %q %q", statusLine(418), statusLine(299))
+	}
+}

@@ -1,0 +1,630 @@
+package wsgihost
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/wsgi-host/internal/http1"
+	"github.com/tetratelabs/wazero/sys"
+	"golang.org/x/sys/unix"
+)
+
+// Buffer sizes of a connection.
+const (
+	readBufSize = 4 << 10  // initial read buffer; grows to the head limit
+	headroom    = 512      // room before the body for the response head
+	flushAt     = 32 << 10 // output flushed once this much is pending
+	maxChunk    = 32 << 10 // largest chunk a write is framed as
+	drainMax    = 256 << 10
+	lingerTime  = 500 * time.Millisecond
+)
+
+// conn is one client connection, served by one task on its worker's loop.
+// The task reads and parses heads, answers framing errors, calls the guest
+// for each request and writes the responses in order.
+type conn struct {
+	w   *worker
+	s   *Server
+	t   *evloop.Task
+	fd  int
+	pd  *evloop.PollDesc
+	tls *tls.Conn
+
+	remote, local sockAddr
+
+	rbuf       []byte // read buffer; rbuf[rpos:rend] is unconsumed input
+	rpos, rend int
+
+	out    []byte // output; out[outOff:] is not written yet
+	outOff int
+	head   []byte // scratch for the response head
+
+	req http1.Request
+	r   request
+
+	idle   bool // waiting for the first byte of a next request
+	killed bool // Close: stop at once
+	werr   error
+
+	// Deadlines of the blocking reads and writes of a TLS connection.
+	rdDeadline, wrDeadline time.Time
+}
+
+func newConn(w *worker) *conn {
+	c := &conn{w: w, s: w.srv, rbuf: make([]byte, readBufSize), out: make([]byte, headroom, headroom+4<<10)}
+	c.r.c = c
+	c.outOff = headroom
+	return c
+}
+
+// reset prepares a closed connection for reuse.
+func (c *conn) reset() {
+	c.t, c.tls, c.pd, c.fd = nil, nil, nil, -1
+	c.rpos, c.rend = 0, 0
+	if cap(c.rbuf) > readBufSize*4 {
+		c.rbuf = make([]byte, readBufSize)
+	}
+	if cap(c.out) > headroom+flushAt*2 {
+		c.out = make([]byte, headroom, headroom+4<<10)
+	}
+	c.resetOut()
+	c.idle, c.killed, c.werr = false, false, nil
+	c.rdDeadline, c.wrDeadline = time.Time{}, time.Time{}
+}
+
+// resetOut empties the output buffer once everything in it went out.
+func (c *conn) resetOut() {
+	c.out = c.out[:headroom]
+	c.outOff = headroom
+	if !c.r.committed {
+		c.r.bodyStart = headroom
+	}
+}
+
+func (c *conn) pending() int { return len(c.out) - c.outOff }
+
+func deadlineAfter(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
+
+// serve is the connection's task.
+func (c *conn) serve(t *evloop.Task) {
+	c.t = t
+	defer c.close()
+	if c.s.tlsConfig != nil {
+		c.tls = tls.Server(loopConn{c}, c.s.tlsConfig)
+		c.rdDeadline = deadlineAfter(c.s.headerTO)
+		c.wrDeadline = c.rdDeadline
+		if err := c.tls.Handshake(); err != nil {
+			c.s.log.Debug("wsgihost: TLS handshake", "remote", c.remote.ip, "err", err)
+			return
+		}
+	}
+	first := true
+	for !c.killed {
+		if !c.readHead(first) {
+			return
+		}
+		first = false
+		if !c.handle() {
+			return
+		}
+	}
+}
+
+// close ends the connection: a lingering close when the client may still
+// be sending (so that it reads the response before a reset), else a plain
+// one.
+func (c *conn) close() {
+	if c.pd == nil {
+		return
+	}
+	c.pd.Close()
+	unix.Close(c.fd)
+	c.w.release(c)
+}
+
+// lingerClose half-closes the connection and discards what the client
+// still sends for a short while, so that the client reads the response
+// instead of a connection reset.
+func (c *conn) lingerClose() {
+	if c.killed {
+		return
+	}
+	if c.tls != nil {
+		c.wrDeadline = deadlineAfter(lingerTime)
+		_ = c.tls.CloseWrite()
+	}
+	if unix.Shutdown(c.fd, unix.SHUT_WR) != nil {
+		return
+	}
+	dl := time.Now().Add(lingerTime)
+	buf := c.w.scratch
+	for total := 0; total < drainMax; {
+		n, err := unix.Read(c.fd, buf)
+		switch {
+		case n > 0:
+			total += n
+		case err == unix.EAGAIN:
+			if c.t.WaitFD(c.pd, evloop.Readable, dl) != nil {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// read reads what the connection has, without blocking on a plain socket
+// (unix.EAGAIN), or parking until rdDeadline on a TLS one. (0, nil) is the
+// end of the input.
+func (c *conn) read(p []byte) (int, error) {
+	if c.tls != nil {
+		n, err := c.tls.Read(p)
+		if err == io.EOF {
+			err = nil
+		}
+		if n > 0 {
+			err = nil
+		}
+		return n, err
+	}
+	n, err := unix.Read(c.fd, p)
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
+
+func (c *conn) write(p []byte) (int, error) {
+	if c.tls != nil {
+		return c.tls.Write(p)
+	}
+	n, err := unix.Write(c.fd, p)
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
+
+// readHead reads until a complete request head is buffered and parsed into
+// c.req. It answers framing errors and timeouts itself and reports false
+// when the connection is to be closed.
+func (c *conn) readHead(first bool) bool {
+	s := c.s
+	started := c.rend > c.rpos
+	var dl time.Time
+	switch {
+	case first:
+		dl = deadlineAfter(s.headerTO)
+	case started:
+		dl = deadlineAfter(s.headerTO)
+	default:
+		dl = deadlineAfter(s.idleTO)
+	}
+	for {
+		if c.rend > c.rpos {
+			if !started {
+				started = true
+				dl = deadlineAfter(s.headerTO)
+			}
+			c.idle = false
+			_, err := http1.ParseHead(c.rbuf[c.rpos:c.rend], &s.limits, &c.req)
+			if err == nil {
+				return true
+			}
+			if err != http1.ErrNeedMore {
+				var he *http1.Error
+				if errors.As(err, &he) {
+					c.s.stats.framing.Add(1)
+					c.errorResponse(he.Status, he.Reason)
+				}
+				return false
+			}
+		} else {
+			c.idle = true
+			if s.shuttingDown() && !started {
+				return false
+			}
+		}
+		// Make room, then read more.
+		if c.rpos > 0 && (c.rpos == c.rend || c.rend == len(c.rbuf)) {
+			n := copy(c.rbuf, c.rbuf[c.rpos:c.rend])
+			c.rpos, c.rend = 0, n
+		}
+		if c.rend == len(c.rbuf) {
+			max := s.limits.MaxHeadLen()
+			if len(c.rbuf) >= max {
+				c.errorResponse(431, "header section too large")
+				return false
+			}
+			nb := make([]byte, min(max, 2*len(c.rbuf)))
+			copy(nb, c.rbuf[:c.rend])
+			c.rbuf = nb
+		}
+		if c.tls != nil {
+			c.rdDeadline = dl
+		} else if c.pd.Ready()&evloop.Readable == 0 {
+			// The last read drained the socket: wait for the next edge
+			// without a read that would only say EAGAIN.
+			if !c.waitRead(dl, started) {
+				return false
+			}
+		}
+		n, err := c.read(c.rbuf[c.rend:])
+		if n > 0 {
+			if c.tls == nil && c.rend+n < len(c.rbuf) {
+				c.pd.ClearReady(evloop.Readable) // a short read drained the socket
+			}
+			c.rend += n
+			continue
+		}
+		switch {
+		case err == unix.EAGAIN:
+			if !c.waitRead(dl, started) {
+				return false
+			}
+		case errors.Is(err, evloop.ErrTimeout):
+			if started {
+				c.errorResponse(408, "request head not received in time")
+			}
+			return false
+		default:
+			// EOF (a partial head is dropped: there is no one to answer),
+			// a reset, or an interrupted wait.
+			return false
+		}
+	}
+}
+
+// waitRead parks until the socket is readable; on a timeout it answers 408
+// if part of a head came.
+func (c *conn) waitRead(dl time.Time, started bool) bool {
+	err := c.t.WaitFD(c.pd, evloop.Readable, dl)
+	if err == nil {
+		return true
+	}
+	if err == evloop.ErrTimeout && started {
+		c.errorResponse(408, "request head not received in time")
+	}
+	return false
+}
+
+// errorResponse answers a request the server refuses itself (framing
+// errors, timeouts, guest failures) and closes the connection.
+func (c *conn) errorResponse(status int, reason string) {
+	c.s.stats.requests.Add(1)
+	o := http1.AppendStatusLine(c.out, 1, status)
+	o = append(o, "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"...)
+	o = append(o, c.w.dateHeader()...)
+	text := http1.StatusText(status)
+	body := len(text) + 1
+	if reason != "" {
+		body += len(reason) + 2
+	}
+	o = http1.AppendContentLength(o, int64(body))
+	o = append(o, '\r', '\n')
+	o = append(o, text...)
+	if reason != "" {
+		o = append(o, ": "...)
+		o = append(o, reason...)
+	}
+	c.out = append(o, '\n')
+	if c.s.AccessLog {
+		c.s.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
+			slog.String("remote", c.remote.ip), slog.Int("status", status), slog.String("error", reason))
+	}
+	if c.flushAll() == nil {
+		c.lingerClose()
+	}
+}
+
+// flushAll writes all pending output, parking while the socket is full
+// (each wait bounded by WriteTimeout).
+func (c *conn) flushAll() error {
+	if c.killed {
+		return errShutdown
+	}
+	if c.werr != nil {
+		return c.werr
+	}
+	dl := deadlineAfter(c.s.writeTO)
+	c.wrDeadline = dl
+	for c.outOff < len(c.out) {
+		n, err := c.write(c.out[c.outOff:])
+		c.outOff += n
+		if err == nil {
+			continue
+		}
+		if err == unix.EAGAIN {
+			if werr := c.t.WaitFD(c.pd, evloop.Writable, dl); werr != nil {
+				c.werr = werr
+				return werr
+			}
+			continue
+		}
+		c.werr = err
+		return err
+	}
+	c.resetOut()
+	return nil
+}
+
+// flushSome writes pending output until done or the socket is full
+// (unix.EAGAIN); it never parks on a plain socket.
+func (c *conn) flushSome() error {
+	if c.werr != nil {
+		return c.werr
+	}
+	c.wrDeadline = deadlineAfter(c.s.writeTO)
+	for c.outOff < len(c.out) {
+		n, err := c.write(c.out[c.outOff:])
+		c.outOff += n
+		if err != nil {
+			if err != unix.EAGAIN {
+				c.werr = err
+			}
+			return err
+		}
+	}
+	c.resetOut()
+	return nil
+}
+
+// flushUpTo writes out[outOff:end] without parking: the bytes before an
+// uncommitted body (a 100 Continue).
+func (c *conn) flushUpTo(end int) error {
+	if c.werr != nil {
+		return c.werr
+	}
+	c.wrDeadline = deadlineAfter(c.s.writeTO)
+	for c.outOff < end {
+		n, err := c.write(c.out[c.outOff:end])
+		c.outOff += n
+		if err != nil {
+			if err != unix.EAGAIN {
+				c.werr = err
+			}
+			return err
+		}
+	}
+	if c.outOff == len(c.out) {
+		c.resetOut()
+	}
+	return nil
+}
+
+// handle serves the parsed request c.req and reports whether the connection
+// stays open for another.
+func (c *conn) handle() bool {
+	s := c.s
+	req := &c.req
+	r := &c.r
+	start := time.Now()
+	if err := r.begin(req); err != nil {
+		var he *http1.Error
+		errors.As(err, &he)
+		s.stats.framing.Add(1)
+		c.errorResponse(he.Status, he.Reason)
+		return false
+	}
+	c.rpos += req.HeadLen
+	if c.rend > c.rpos && req.HasBody() {
+		// Body bytes are buffered: a guest that polls before reading
+		// must see the request readable.
+		c.pd.SetReady(evloop.Readable)
+	}
+
+	fail, failErr := c.callGuest()
+	keep := c.finish(fail)
+	s.stats.requests.Add(1)
+	if s.AccessLog {
+		attrs := []slog.Attr{
+			slog.String("remote", c.remote.ip),
+			slog.String("method", string(r.method())),
+			slog.String("uri", string(r.uri())),
+			slog.Int("status", r.sentStatus),
+			slog.Int64("bytes", r.written),
+			slog.Duration("dur", time.Since(start)),
+		}
+		if failErr != nil {
+			attrs = append(attrs, slog.String("error", failErr.Error()))
+		}
+		s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+	}
+	return keep && !c.killed
+}
+
+// callGuest runs the guest for the current request. It returns 0 when the
+// guest returned 0, else the status the failure calls for (500 or 503) and
+// the error.
+func (c *conn) callGuest() (int, error) {
+	s := c.s
+	w := c.w
+	ctx := context.Background()
+	in, err := w.pool.Get(ctx, c.t)
+	if err != nil {
+		s.log.Error("wsgihost: no guest instance", "err", err)
+		return 503, err
+	}
+	fd, d, e := in.FDs().AddStream(&c.r, c.pd, false)
+	if e != 0 {
+		w.pool.Put(in)
+		s.log.Error("wsgihost: request descriptor", "errno", e)
+		return 503, e
+	}
+	d.RecvTimeout = s.bodyTO
+	d.SendTimeout = s.writeTO
+	res, err := in.Call(ctx, c.t, host.GatewayExport, uint64(fd))
+	c.r.callDone = true
+	if cur, e := in.FDs().Get(fd); e == 0 && cur == d {
+		in.FDs().Close(fd)
+	}
+	status := 0
+	if err == nil && len(res) > 0 && int32(res[0]) != 0 {
+		err = errors.New("pts_handle returned " + strconv.Itoa(int(int32(res[0]))))
+		status = 500
+		s.stats.guestErrors.Add(1)
+	} else if err != nil {
+		status = 500
+		var ee *sys.ExitError
+		if errors.As(err, &ee) && (ee.ExitCode() == sys.ExitCodeDeadlineExceeded || ee.ExitCode() == sys.ExitCodeContextCanceled) {
+			status = 503
+			s.stats.guestTimeouts.Add(1)
+		} else {
+			s.stats.guestErrors.Add(1)
+		}
+		if in.Broken() {
+			s.stats.discarded.Add(1)
+		}
+	}
+	if err != nil && !c.killed {
+		// wazero's error text carries the wasm stack trace.
+		s.log.Error("wsgihost: guest failed", "module", s.Module.Name,
+			"method", string(c.r.method()), "uri", string(c.r.uri()), "status", status, "err", err.Error())
+	}
+	w.pool.Put(in)
+	return status, err
+}
+
+// finish completes the response after the guest call and reports whether
+// the connection stays open.
+func (c *conn) finish(fail int) bool {
+	r := &c.r
+	switch {
+	case r.bodyErr != nil && !r.committed:
+		// The request body's framing failed: answer with its status,
+		// never with what the guest made of a truncated body.
+		c.out = c.out[:r.bodyStart]
+		c.s.stats.framing.Add(1)
+		r.sentStatus = r.bodyErr.Status
+		c.errorResponse(r.bodyErr.Status, r.bodyErr.Reason)
+		return false
+	case fail != 0 && !r.ended:
+		if r.committed {
+			// Part of the response may be out: the client can only learn
+			// of the failure from a short body.
+			return false
+		}
+		c.out = c.out[:r.bodyStart]
+		r.sentStatus = fail
+		c.errorResponse(fail, "")
+		return false
+	case !r.started || r.poisoned:
+		if !c.killed {
+			if !r.poisoned {
+				c.s.stats.guestErrors.Add(1)
+				c.s.log.Error("wsgihost: guest returned without start_response", "module", c.s.Module.Name,
+					"method", string(r.method()), "uri", string(r.uri()))
+			}
+		}
+		c.out = c.out[:r.bodyStart]
+		r.sentStatus = 500
+		c.errorResponse(500, "")
+		return false
+	}
+	if !r.ended {
+		r.end()
+	}
+	keep := r.keepAlive && r.ioErr == nil && r.bodyErr == nil
+	if r.framing == framingLength && r.written < r.declCL {
+		keep = false
+	}
+	if c.flushAll() != nil {
+		return false
+	}
+	if !keep {
+		if !r.bodyDone || c.rend > c.rpos {
+			c.lingerClose()
+		}
+		return false
+	}
+	if !r.bodyDone && !c.drainBody() {
+		c.lingerClose()
+		return false
+	}
+	return true
+}
+
+// drainBody reads and discards the rest of a request body the guest did not
+// read, so that the connection can carry the next request.
+func (c *conn) drainBody() bool {
+	r := &c.r
+	if r.expect100 && !r.sent100 {
+		return false // the client waits for 100 before sending the body
+	}
+	dl := deadlineAfter(c.s.bodyTO)
+	c.rdDeadline = dl
+	for total := 0; !r.bodyDone; {
+		n, err := r.Read(c.w.scratch)
+		switch {
+		case err == unix.EAGAIN:
+			if c.t.WaitFD(c.pd, evloop.Readable, dl) != nil {
+				return false
+			}
+		case err != nil:
+			return false
+		}
+		if total += n; total > drainMax {
+			return false
+		}
+	}
+	return true
+}
+
+// loopConn is the net.Conn under a TLS connection: reads and writes on the
+// non-blocking socket that park the connection's task on EAGAIN, until
+// the connection's deadlines.
+type loopConn struct{ c *conn }
+
+func (l loopConn) Read(p []byte) (int, error) {
+	c := l.c
+	for {
+		n, err := unix.Read(c.fd, p)
+		switch {
+		case n > 0:
+			return n, nil
+		case n == 0 && err == nil:
+			return 0, io.EOF
+		case err == unix.EAGAIN:
+			if werr := c.t.WaitFD(c.pd, evloop.Readable, c.rdDeadline); werr != nil {
+				return 0, werr
+			}
+		case err == unix.EINTR:
+		default:
+			return 0, err
+		}
+	}
+}
+
+func (l loopConn) Write(p []byte) (int, error) {
+	c := l.c
+	total := 0
+	for total < len(p) {
+		n, err := unix.Write(c.fd, p[total:])
+		if n > 0 {
+			total += n
+			continue
+		}
+		switch err {
+		case unix.EAGAIN:
+			if werr := c.t.WaitFD(c.pd, evloop.Writable, c.wrDeadline); werr != nil {
+				return total, werr
+			}
+		case unix.EINTR:
+		default:
+			return total, err
+		}
+	}
+	return total, nil
+}

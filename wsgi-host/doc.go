@@ -1,0 +1,45 @@
+// Package wsgihost is ptsevent's gateway: an HTTP/1.1 server on the event
+// loops that hands each request to a WebAssembly guest app, and an
+// http.Handler adapter that runs the same app inside any Go net/http server.
+//
+// # The server
+//
+// [Server] runs one listener per loop (SO_REUSEPORT), one accept task per
+// listener and one task per connection, all on the loops of a
+// [host.Runtime], with no other goroutines. A connection task reads into a
+// per-connection buffer (trying the read first and parking on the socket
+// only on EAGAIN), parses the head with the wire layer in internal/http1,
+// answers framing errors itself (400, 408, 413, 414, 431, 501, 505: they
+// never reach a guest), takes an instance from its loop's pool, adds the
+// request to the instance's descriptor table and calls the guest's
+// pts_handle(req_fd) in the same task. The guest's blocking reads and
+// writes park that very task on the connection's socket, so a slow client
+// back-pressures the guest and a slow guest holds only its own instance.
+// Keep-alive, pipelining (responses in order), chunked bodies both ways,
+// Expect: 100-continue, HTTP/1.0 with and without keep-alive and HEAD follow
+// RFC 9112; limits and timeouts are [Server] fields with safe defaults.
+//
+// # The gateway model
+//
+// A request is a descriptor (a [host.GatewayRequest] stream):
+//
+//   - req_environ gives the CGI/WSGI environ as KEY\0VALUE\0 pairs: see
+//     [EnvironKeys] for the keys;
+//   - read, readv and readline on the descriptor read the request body,
+//     de-chunked, and never past it into a pipelined request; the first
+//     read of a request with "Expect: 100-continue" sends "100 Continue";
+//   - start_response(status, headers, flags) sets the status and headers
+//     (PEP 3333 rules: validated, sent with the first body byte, a second
+//     call only with START_RESPONSE_EXC_INFO before anything went out);
+//   - write and writev send the body: buffered and sent in one write with
+//     the head when the app ends (the server then adds Content-Length),
+//     else flushed every 32 KiB or on a zero-length write, with chunked
+//     framing for HTTP/1.1 when the app declared no Content-Length; never
+//     more bytes than a declared Content-Length (EFBIG), no body for HEAD,
+//     204 and 304;
+//   - close (or returning from pts_handle) ends the response.
+//
+// A guest that traps, exits, returns non-zero or passes its deadline fails
+// only its own request (500, or 503 for the deadline), is logged with the
+// wasm stack, and its instance is discarded and replaced.
+package wsgihost
