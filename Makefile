@@ -145,12 +145,12 @@ lint: deps
 
 # The example app. Until examples/wasm/hello (the HTTP app) exists, `serve`
 # runs the command example instead.
-SERVE_APP := $(if $(wildcard examples/wasm/hello/main.go examples/wasm/hello/main.c),hello,hello-cmd)
+# The example app: a Go net/http handler compiled to a wasm reactor, served
+# by the host's HTTP/1.1 server. Try: curl http://127.0.0.1:8080/
+SERVE_ADDR ?= 127.0.0.1:8080
 
 serve: deps wasm build
-# GATEWAY: when `ptsevent serve` exists, replace the next line with
-#	$(BIN) serve $(WASM_DIR)/hello.wasm --listen 127.0.0.1:8080
-	$(BIN) run $(WASM_DIR)/$(SERVE_APP).wasm
+	$(BIN) serve $(WASM_DIR)/hello.wasm --listen $(SERVE_ADDR)
 
 run-example: deps wasm build
 	$(BIN) run --env GREETING=hello $(WASM_DIR)/hello-cmd.wasm one "two words"
