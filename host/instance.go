@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/ptsevent/ptsevent/evloop"
@@ -39,6 +40,11 @@ type InstanceConfig struct {
 	// StartFunctions are called at instantiation; nil means "_start" for
 	// Run and "_initialize" (when exported) for Instantiate.
 	StartFunctions []string
+	// Listeners are listening sockets preopened for the guest as
+	// descriptors 3, 4, ... (before Caps.Dirs), as `wazero run -listen`
+	// does; each instance gets a duplicate. They need a WASI overlay
+	// (Config.WASI): with wazero's WASI, instantiation fails.
+	Listeners []*os.File
 }
 
 // Instance is one instantiated guest with its descriptor table. Its calls
@@ -169,7 +175,12 @@ func (m *Module) Run(ctx context.Context, cfg InstanceConfig) (exitCode uint32, 
 		defer cancel()
 		stop := in.armDeadline(cctx, t)
 		defer stop()
-		mod, ierr := m.rt.wr.InstantiateModule(cctx, m.compiled, m.moduleConfig(cfg, start))
+		if err = in.setupWASI(); err != nil {
+			in.fds.CloseAll()
+			exitCode = 1
+			return
+		}
+		mod, ierr := m.rt.wr.InstantiateModule(m.importContext(cctx), m.compiled, m.moduleConfig(cfg, start))
 		in.fds.CloseAll()
 		if mod != nil {
 			mod.Close(context.Background())
@@ -220,7 +231,13 @@ func (m *Module) Instantiate(ctx context.Context, t *evloop.Task, cfg InstanceCo
 	defer cancel()
 	stop := in.armDeadline(cctx, t)
 	defer stop()
-	mod, err := m.rt.wr.InstantiateModule(cctx, m.compiled, m.moduleConfig(cfg, start))
+	if err := in.setupWASI(); err != nil {
+		in.busy = false
+		in.task = nil
+		in.fds.CloseAll()
+		return nil, fmt.Errorf("host: instantiate %s: %w", m.Name, err)
+	}
+	mod, err := m.rt.wr.InstantiateModule(m.importContext(cctx), m.compiled, m.moduleConfig(cfg, start))
 	in.busy = false
 	in.task = nil
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/ptsevent/ptsevent/evloop"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -54,6 +55,10 @@ type Config struct {
 	Resolver ResolverConfig
 	// TLS configures the certificates used by tls_client and tls_server.
 	TLS TLSConfig
+	// WASI replaces wazero's wasi_snapshot_preview1 with an implementation
+	// on the instances' descriptor tables and loops (compat.Module); nil
+	// uses the one SetDefaultWASI set, or else wazero's.
+	WASI WASI
 }
 
 // Runtime runs guests. It owns the wazero runtime, which is shared by all
@@ -66,6 +71,7 @@ type Runtime struct {
 	next   atomic.Uint32
 	log    *slog.Logger
 	dns    *resolverSet
+	wasi   WASIModule // nil: wazero's wasi_snapshot_preview1
 	closed atomic.Bool
 }
 
@@ -97,7 +103,14 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		rc = rc.WithCompilationCache(c)
 	}
 	r.wr = wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.wr); err != nil {
+	if w := wasiFor(cfg); w != nil {
+		m, err := w(ctx, r.wr)
+		if err != nil {
+			r.wr.Close(ctx)
+			return nil, fmt.Errorf("host: instantiate WASI: %w", err)
+		}
+		r.wasi = m
+	} else if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.wr); err != nil {
 		r.wr.Close(ctx)
 		return nil, fmt.Errorf("host: instantiate WASI: %w", err)
 	}
@@ -178,6 +191,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 type Module struct {
 	rt       *Runtime
 	compiled wazero.CompiledModule
+	resolver experimental.ImportResolver // from the WASI module's Link
 	// Name is the name the module was loaded from, for logs.
 	Name string
 }
@@ -188,7 +202,12 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: compile: %w", err)
 	}
-	return &Module{rt: r, compiled: c}, nil
+	res, err := r.link(ctx, c)
+	if err != nil {
+		c.Close(ctx)
+		return nil, fmt.Errorf("host: link: %w", err)
+	}
+	return &Module{rt: r, compiled: c, resolver: res}, nil
 }
 
 // Load reads and compiles the .wasm file at path.

@@ -5,18 +5,63 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ptsevent/ptsevent/compat"
 	"github.com/ptsevent/ptsevent/host"
 	"github.com/tetratelabs/wazero/sys"
 )
 
 func init() {
 	register(command{name: "run", summary: "run a guest program (a WASI command) to completion", run: runMain})
+	// Guests of every command get the WASI overlay: their
+	// wasi_snapshot_preview1 descriptors live in the ptsevent descriptor
+	// table and their blocking calls suspend them on the loop.
+	compat.Install()
+}
+
+// listenList is the repeatable --listen flag: TCP addresses to listen on,
+// preopened for the guest as descriptors 3, 4, ...
+type listenList []string
+
+func (l *listenList) String() string { return strings.Join(*l, ",") }
+func (l *listenList) Set(v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return fmt.Errorf("want HOST:PORT, got %q", v)
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+// openListeners listens on addrs and returns the listening sockets as
+// files for InstanceConfig.Listeners, and a function that closes them.
+func openListeners(addrs []string) ([]*os.File, func(), error) {
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		f, err := ln.(*net.TCPListener).File()
+		ln.Close() // f holds the socket
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		files = append(files, f)
+	}
+	return files, closeAll, nil
 }
 
 const runUsage = `Usage: ptsevent run [flags] prog.wasm [--] [args...]
@@ -25,6 +70,11 @@ Runs prog.wasm's _start on one event loop with the standard input, output
 and error of ptsevent, and exits with the guest's exit status. The guest
 gets nothing else unless a flag grants it: no files, no network, no
 environment variables.
+
+--listen HOST:PORT (repeatable) preopens a listening TCP socket for the
+guest as descriptor 3, 4, ... (before the --dir directories), as
+wazero run -listen does: an unmodified Go program serves it with
+net.FileListener(os.NewFile(3, "")), a C program with accept(3, ...).
 
 Exit status: the guest's own, or 2 for a usage error, 124 when --timeout
 passed, 125 when the guest could not be loaded or started, 130 when
@@ -39,12 +89,14 @@ func runMain(args []string) int {
 		rf      runtimeFlags
 		cf      capFlags
 		env     envList
+		listen  listenList
 		timeout time.Duration
 	)
 	rf.register(fs)
 	cf.register(fs)
 	fs.Var(&env, "env", "set the guest's environment variable: `KEY=VALUE`, or KEY to pass the host's value (repeatable)")
 	fs.DurationVar(&timeout, "timeout", 0, "stop the guest after `D`, e.g. 30s (0: no limit)")
+	fs.Var(&listen, "listen", "listen on `HOST:PORT` and preopen the socket for the guest as descriptor 3, 4, ... (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -70,6 +122,13 @@ func runMain(args []string) int {
 		return exitUsage
 	}
 
+	listeners, closeListeners, err := openListeners(listen)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ptsevent run: %v\n", err)
+		return exitHostErr
+	}
+	defer closeListeners()
+
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
@@ -86,13 +145,14 @@ func runMain(args []string) int {
 	}
 
 	cfg := host.InstanceConfig{
-		Args:     append([]string{prog}, guestArgs...),
-		Env:      env,
-		Stdin:    os.Stdin,
-		Stdout:   os.Stdout,
-		Stderr:   os.Stderr,
-		Caps:     cf.caps(),
-		Deadline: timeout,
+		Args:      append([]string{prog}, guestArgs...),
+		Env:       env,
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Caps:      cf.caps(),
+		Deadline:  timeout,
+		Listeners: listeners,
 	}
 	type result struct {
 		code uint32
