@@ -140,9 +140,9 @@ func (c *call) waitErr(err error) abi.Errno {
 		return abi.ETIMEDOUT
 	case evloop.ErrClosed:
 		return abi.EBADF
-	case evloop.ErrCanceled, evloop.ErrLoopClosed:
+	case evloop.ErrCanceled, evloop.ErrLoopClosed, errCallCanceled:
 		code := uint32(sys.ExitCodeDeadlineExceeded)
-		if err == evloop.ErrLoopClosed || c.ctx.Err() == context.Canceled {
+		if err != evloop.ErrCanceled || c.ctx.Err() == context.Canceled {
 			code = sys.ExitCodeContextCanceled
 		}
 		_ = c.mod.CloseWithExitCode(context.Background(), code)

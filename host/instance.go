@@ -63,6 +63,9 @@ type Instance struct {
 
 	pollItems []evloop.PollItem
 	iovs      [][]byte
+	// fns caches exported functions: wazero's ExportedFunction builds a new
+	// call engine (about 12 KB) on every lookup.
+	fns map[string]api.Function
 }
 
 // ErrInstanceBusy is returned by Call on an instance that has a call in
@@ -265,17 +268,23 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 	if t.Loop() != in.loop {
 		return nil, errors.New("host: Call from a task on another loop")
 	}
-	fn := in.mod.ExportedFunction(name)
+	fn := in.fns[name]
 	if fn == nil {
-		return nil, fmt.Errorf("host: %s exports no function %q", in.rt.nameOf(in), name)
+		if fn = in.mod.ExportedFunction(name); fn == nil {
+			return nil, fmt.Errorf("host: %s exports no function %q", in.rt.nameOf(in), name)
+		}
+		if in.fns == nil {
+			in.fns = map[string]api.Function{}
+		}
+		in.fns[name] = fn
 	}
 	in.busy = true
 	in.task = t
-	cctx, cancel := in.callContext(ctx)
-	stop := in.armDeadline(cctx, t)
-	res, err := fn.Call(cctx, params...)
+	stop := in.watch(ctx, t)
+	// in.ctx has no Done channel, so wazero starts no watchdog goroutine
+	// per call; watch closes the module itself when the call must end.
+	res, err := fn.Call(in.ctx, params...)
 	stop()
-	cancel()
 	in.busy = false
 	in.task = nil
 	if err != nil {
@@ -283,6 +292,52 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 		return nil, err
 	}
 	return res, nil
+}
+
+// errCallCanceled interrupts a call whose caller's context was canceled.
+var errCallCanceled = errors.New("host: call canceled")
+
+// watch enforces a call's deadline (the earlier of ctx's and
+// InstanceConfig.Deadline) and ctx's cancellation without a goroutine per
+// call: a timer closes the module, which stops a computing guest at its
+// next loop header (wazero's close-on-context-done checks), and a loop
+// timer interrupts a guest suspended in an import.
+func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stop func()) {
+	dl, hasDL := ctx.Deadline()
+	if in.cfg.Deadline > 0 {
+		if own := time.Now().Add(in.cfg.Deadline); !hasDL || own.Before(dl) {
+			dl, hasDL = own, true
+		}
+	}
+	mod, loop := in.mod, in.loop
+	var wd *time.Timer
+	var lt *evloop.Timer
+	if hasDL {
+		d := time.Until(dl)
+		wd = time.AfterFunc(d, func() {
+			_ = mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
+		})
+		lt = loop.AfterFunc(d, func() { t.Interrupt(evloop.ErrCanceled) })
+	}
+	var stopCancel func() bool
+	if ctx.Done() != nil {
+		stopCancel = context.AfterFunc(ctx, func() {
+			_ = mod.CloseWithExitCode(context.Background(), sys.ExitCodeContextCanceled)
+			loop.Post(func() { t.Interrupt(errCallCanceled) })
+		})
+	}
+	if wd == nil && stopCancel == nil {
+		return func() {}
+	}
+	return func() {
+		if wd != nil {
+			wd.Stop()
+			lt.Stop()
+		}
+		if stopCancel != nil {
+			stopCancel()
+		}
+	}
 }
 
 func (r *Runtime) nameOf(in *Instance) string {
