@@ -74,17 +74,32 @@ func (b *epollBackend) Del(fd int) error {
 }
 
 func (b *epollBackend) Wait(timeout time.Duration, events []Event) ([]Event, error) {
-	ms := -1
-	if timeout >= 0 {
-		// Round up so a timer due in 0.3ms does not spin with timeout 0.
-		ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
 	}
-	n, err := unix.EpollWait(b.epfd, b.buf, ms)
-	if err != nil {
-		if errors.Is(err, unix.EINTR) {
-			return events, nil
+	var n int
+	for {
+		ms := -1
+		if timeout >= 0 {
+			// Round up so a timer due in 0.3ms does not spin with timeout 0.
+			ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
 		}
-		return events, fmt.Errorf("epoll_wait: %w", err)
+		var err error
+		n, err = unix.EpollWait(b.epfd, b.buf, ms)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return events, fmt.Errorf("epoll_wait: %w", err)
+		}
+		// Interrupted by a signal: wait out the rest of the timeout, as
+		// the Backend contract says.
+		if timeout > 0 {
+			if timeout = time.Until(deadline); timeout <= 0 {
+				return events, nil
+			}
+		}
 	}
 	for i := range n {
 		ev := &b.buf[i]

@@ -213,10 +213,12 @@ func (l *Loop) shutdown() {
 			pd.evict(ErrLoopClosed)
 		}
 	}
-	for len(l.timers) > 0 {
-		t := l.timers[0]
-		t.Stop()
-		t.fn()
+	// Fire each pending timer once (a task's deadline or sleep timer wakes
+	// it); a timer function that re-arms itself is not run again.
+	for _, t := range append([]*Timer(nil), l.timers...) {
+		if t.Stop() {
+			t.fn()
+		}
 	}
 	for i := 0; i < 1000 && (len(l.runq) > 0 || l.hasPosted()); i++ {
 		l.runPosted()

@@ -339,7 +339,7 @@ func (t *Task) Sleep(d time.Duration) error {
 // Yield lets the other runnable tasks and the loop's I/O run, then resumes.
 func (t *Task) Yield() error {
 	if t.loop.closed {
-		return nil
+		return ErrLoopClosed
 	}
 	t.state = taskRunnable
 	t.loop.runq = append(t.loop.runq, t)
