@@ -22,6 +22,11 @@ const (
 	// Closed is reported by Task.Poll for a PollDesc closed while it was
 	// being waited on (POSIX POLLNVAL).
 	Closed
+	// ReadHangup means the peer will send nothing more (it shut down its
+	// writing side, or closed): once the data queued is read, reads return
+	// end of file. Backends report it with Readable. The level stays up, so
+	// TryRead keeps reading (to the end of file) after a short read.
+	ReadHangup
 )
 
 // String renders r as "r|w|hup|closed" for logs and test failures.
@@ -33,7 +38,7 @@ func (r Readiness) String() string {
 	for _, p := range []struct {
 		bit  Readiness
 		name string
-	}{{Readable, "r"}, {Writable, "w"}, {Hangup, "hup"}, {Closed, "closed"}} {
+	}{{Readable, "r"}, {Writable, "w"}, {Hangup, "hup"}, {Closed, "closed"}, {ReadHangup, "rdhup"}} {
 		if r&p.bit != 0 {
 			if s != "" {
 				s += "|"

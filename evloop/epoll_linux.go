@@ -126,10 +126,10 @@ func epollReadiness(e uint32) Readiness {
 		r |= Writable
 	}
 	if e&(unix.EPOLLRDHUP) != 0 {
-		r |= Readable
+		r |= Readable | ReadHangup
 	}
 	if e&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		r |= Readable | Writable | Hangup
+		r |= Readable | Writable | Hangup | ReadHangup
 	}
 	return r
 }

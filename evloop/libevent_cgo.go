@@ -21,6 +21,7 @@ package evloop
 #define PTSEV_READABLE 1
 #define PTSEV_WRITABLE 2
 #define PTSEV_HANGUP   4
+#define PTSEV_READHUP  16
 
 // Add's result for descriptors the kernel cannot poll.
 #define PTSEV_NOTPOLLABLE 1
@@ -92,6 +93,8 @@ static void ptsev_io_cb(evutil_socket_t fd, short what, void *arg) {
 	(void)fd;
 	if (what & (EV_READ | EV_CLOSED))
 		ready |= PTSEV_READABLE;
+	if (what & EV_CLOSED)
+		ready |= PTSEV_READHUP;
 	if (what & EV_WRITE)
 		ready |= PTSEV_WRITABLE;
 	if (ready)
@@ -121,7 +124,7 @@ static void ptsev_hup_cb(evutil_socket_t fd, short what, void *arg) {
 		if (rfd < 0 || rfd >= b->nregs || (r = b->regs[rfd]) == NULL || r->id != id)
 			continue; // stale: the registration is gone
 		if (evs[i].events & (EPOLLHUP | EPOLLERR))
-			ptsev_push(b, r, PTSEV_READABLE | PTSEV_WRITABLE | PTSEV_HANGUP);
+			ptsev_push(b, r, PTSEV_READABLE | PTSEV_WRITABLE | PTSEV_HANGUP | PTSEV_READHUP);
 	}
 }
 
@@ -395,6 +398,8 @@ var (
 	_ [C.PTSEV_WRITABLE - Writable]struct{}
 	_ [Hangup - C.PTSEV_HANGUP]struct{}
 	_ [C.PTSEV_HANGUP - Hangup]struct{}
+	_ [ReadHangup - C.PTSEV_READHUP]struct{}
+	_ [C.PTSEV_READHUP - ReadHangup]struct{}
 )
 
 // libeventBackend runs libevent's epoll method through cgo. Readiness is

@@ -75,8 +75,8 @@ func TestLibeventSameEventsAsEpoll(t *testing.T) {
 			var buf [8]byte
 			unix.Read(c, buf[:])
 		}, map[uint64]Readiness{1: Writable}},
-		{"shutdown a", func(a, c int) { unix.Shutdown(a, unix.SHUT_WR) }, map[uint64]Readiness{1: Writable, 2: Readable | Writable}},
-		{"close a", func(a, c int) { unix.Close(a) }, map[uint64]Readiness{2: Readable | Writable | Hangup}},
+		{"shutdown a", func(a, c int) { unix.Shutdown(a, unix.SHUT_WR) }, map[uint64]Readiness{1: Writable, 2: Readable | Writable | ReadHangup}},
+		{"close a", func(a, c int) { unix.Close(a) }, map[uint64]Readiness{2: Readable | Writable | Hangup | ReadHangup}},
 	}
 	leForBoth(t, func(t *testing.T, b Backend) {
 		a, c := leSocketpair(t)
@@ -116,7 +116,7 @@ func TestLibeventPipeHangup(t *testing.T) {
 		leWaitOnce(t, b, 0)
 		unix.Close(p[1])
 		got := leWaitOnce(t, b, time.Second)
-		if got[7] != Readable|Writable|Hangup {
+		if got[7] != Readable|Writable|Hangup|ReadHangup {
 			t.Fatalf("read end after writer closed: %v", got)
 		}
 		if err := b.Del(p[0]); err != nil {

@@ -20,6 +20,10 @@ import (
 	"time"
 )
 
+// busyTurnsPerPoll bounds the turns a loop runs only runnable tasks before
+// it polls the backend again.
+const busyTurnsPerPoll = 8
+
 // Loop is one event loop. Create it with New, run it with Run on a goroutine
 // of its own (or use Start), and stop it with Stop.
 type Loop struct {
@@ -30,6 +34,8 @@ type Loop struct {
 	seq     uint32
 	events  []Event
 	pending []Event // collectPending's batch
+	// busyTurns counts turns run without polling the backend.
+	busyTurns int
 	timers  timerHeap
 	runq    []*Task
 	runnext []*Task
@@ -129,8 +135,20 @@ func (l *Loop) iterate() error { return l.iterateTimeout(-1) }
 func (l *Loop) iterateTimeout(max time.Duration) error {
 	l.runPosted()
 	l.runTasks()
+	posted, stopping := l.hasPosted(), l.stopping.Load()
+	if len(l.runq) > 0 && !posted && !stopping && l.busyTurns < busyTurnsPerPoll {
+		// Tasks are runnable and nothing else asks for the loop: run them
+		// again without polling the backend, but poll at least every
+		// busyTurnsPerPoll turns so a task that keeps yielding cannot
+		// starve I/O.
+		l.busyTurns++
+		l.fireTimers()
+		l.runTasks()
+		return nil
+	}
+	l.busyTurns = 0
 	timeout := l.nextTimeout()
-	if len(l.runq) > 0 || l.hasPosted() || l.stopping.Load() {
+	if len(l.runq) > 0 || posted || stopping {
 		timeout = 0
 	}
 	if max >= 0 && (timeout < 0 || timeout > max) {

@@ -444,3 +444,64 @@ func TestPollSeesUncollectedReadiness(t *testing.T) {
 		_ = r2
 	})
 }
+
+// TestTryReadLevels: TryRead skips the system call once a short read on a
+// stream drained the queue, yet still reaches the end of file after the
+// peer shuts down (no edge announces it again).
+func TestTryReadLevels(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := startLoop(t, name)
+		a, b := socketpair(t)
+		type step struct {
+			n   int
+			err error
+		}
+		got := make(chan []step, 1)
+		onLoop(t, l, func() {
+			pd, _ := l.Register(a)
+			pd.SetStream(true)
+			l.Go(func(tk *Task) {
+				var steps []step
+				buf := make([]byte, 64)
+				read := func() {
+					for {
+						n, err := pd.TryRead(buf)
+						if err == unix.EAGAIN {
+							if tk.WaitFD(pd, Readable, time.Now().Add(5*time.Second)) != nil {
+								steps = append(steps, step{-1, ErrTimeout})
+								return
+							}
+							continue
+						}
+						steps = append(steps, step{n, err})
+						return
+					}
+				}
+				unix.Write(b, []byte("abc"))
+				read() // 3: a short read lowers the level
+				if n, err := pd.TryRead(buf); err != unix.EAGAIN {
+					steps = append(steps, step{n, err}) // must not happen
+				}
+				unix.Write(b, []byte("de"))
+				unix.Shutdown(b, unix.SHUT_WR)
+				read() // 2, short, but the peer shut down: the level stays up
+				read() // 0: end of file without waiting for an edge
+				got <- steps
+			})
+		})
+		select {
+		case s := <-got:
+			want := []step{{3, nil}, {2, nil}, {0, nil}}
+			if len(s) != len(want) {
+				t.Fatalf("steps %v, want %v", s, want)
+			}
+			for i := range want {
+				if s[i] != want[i] {
+					t.Fatalf("steps %v, want %v", s, want)
+				}
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("reader hung")
+		}
+	})
+}

@@ -21,6 +21,7 @@ type PollDesc struct {
 	ready   Readiness
 	always  bool // not pollable: always ready (regular files)
 	closed  bool
+	stream  bool // see SetStream
 	waiters []waiter
 }
 

@@ -123,6 +123,9 @@ func (t *FDTable) AddOS(kind DescKind, osfd int, nonBlock bool) (int32, *Desc, a
 		return -1, nil, ToErrno(err)
 	}
 	d := &Desc{Kind: kind, OSFd: osfd, PD: pd, NonBlock: nonBlock}
+	if kind == KindPipe {
+		pd.SetStream(true)
+	}
 	fd, e := t.insert(d)
 	if e != 0 {
 		pd.Close()
@@ -130,6 +133,15 @@ func (t *FDTable) AddOS(kind DescKind, osfd int, nonBlock bool) (int32, *Desc, a
 		return -1, nil, e
 	}
 	return fd, d, 0
+}
+
+// setSocket records a socket's family and type (the OS's values) and marks
+// stream sockets as streams for the loop's readiness levels.
+func (d *Desc) setSocket(family, sockType int) {
+	d.Family, d.SockType = family, sockType
+	if d.PD != nil {
+		d.PD.SetStream(sockType == unix.SOCK_STREAM)
+	}
 }
 
 // AddStream adds a virtual descriptor over s, whose readiness pd reports.

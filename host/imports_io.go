@@ -45,6 +45,8 @@ func (d *Desc) rawRead(p []byte) (int, abi.Errno) {
 		n, err = d.tls.read(d, p)
 	case d.Stream != nil:
 		n, err = d.Stream.Read(p)
+	case d.PD != nil:
+		n, err = d.PD.TryRead(p)
 	default:
 		n, err = unix.Read(d.OSFd, p)
 	}
@@ -62,6 +64,8 @@ func (d *Desc) rawWrite(p []byte) (int, abi.Errno) {
 		n, err = d.tls.write(d, p)
 	case d.Stream != nil:
 		n, err = d.Stream.Write(p)
+	case d.PD != nil:
+		n, err = d.PD.TryWrite(p)
 	default:
 		n, err = unix.Write(d.OSFd, p)
 	}

@@ -162,7 +162,7 @@ func hostSocket(c *call) abi.Errno {
 	if e != 0 {
 		return e
 	}
-	d.Family, d.SockType = fam, typ
+	d.setSocket(fam, typ)
 	return c.mem.putU32(out, uint32(fd))
 }
 
@@ -247,7 +247,7 @@ func hostAccept(c *call) abi.Errno {
 	if e != 0 {
 		return e
 	}
-	nd.Family, nd.SockType = d.Family, d.SockType
+	nd.setSocket(d.Family, d.SockType)
 	if addr != 0 {
 		c.writeSockaddr(addr, peer)
 	}
@@ -806,8 +806,8 @@ func hostSocketpair(c *call) abi.Errno {
 		c.in.fds.Close(a)
 		return e
 	}
-	da.Family, da.SockType = unix.AF_UNIX, typ
-	db.Family, db.SockType = unix.AF_UNIX, typ
+	da.setSocket(unix.AF_UNIX, typ)
+	db.setSocket(unix.AF_UNIX, typ)
 	c.mem.putU32(out, uint32(a))
 	c.mem.putU32(out+4, uint32(b))
 	return 0
