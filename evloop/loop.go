@@ -36,11 +36,11 @@ type Loop struct {
 	pending []Event // collectPending's batch
 	// busyTurns counts turns run without polling the backend.
 	busyTurns int
-	timers  timerHeap
-	runq    []*Task
-	runnext []*Task
-	idle    []*Task // finished tasks kept for reuse (their coroutines live on)
-	ntasks  int     // tasks alive (running, runnable or parked)
+	timers    timerHeap
+	runq      []*Task
+	runnext   []*Task
+	idle      []*Task // finished tasks kept for reuse (their coroutines live on)
+	ntasks    int     // tasks alive (running, runnable or parked)
 
 	mu        sync.Mutex
 	posted    []func()
