@@ -312,6 +312,9 @@ func hostConnect(c *call) abi.Errno {
 		}
 		if _, err := unix.Getpeername(d.OSFd); err == nil {
 			d.connecting = false
+			// Collect the completed connect as a second connect(2) would,
+			// so the guest's next connect gets EISCONN, not 0 again.
+			_ = unix.Connect(d.OSFd, sa)
 			return 0
 		}
 		// Woken before the handshake ended: wait for the next edge.

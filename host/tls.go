@@ -429,6 +429,10 @@ func hostTLSClient(c *call) abi.Errno {
 		return e
 	}
 	nameLen, flags := c.u32(2), c.u32(3)
+	// Bounds first: a range outside memory is EFAULT before anything else.
+	if e := c.mem.check(c.u32(1), nameLen); e != 0 {
+		return e
+	}
 	if flags&^abi.TLS_INSECURE_SKIP_VERIFY != 0 || nameLen > maxServerName {
 		return abi.EINVAL
 	}
