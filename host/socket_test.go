@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -664,29 +662,6 @@ func TestSocketDescriptorLimit(t *testing.T) {
 		out := startGuest(mod, loopback, 8, "emfile").wait(t)
 		wantLines(t, out, "sockets: 8 EMFILE", "socketpair: EMFILE", "pipe: EMFILE", "after close: ok true")
 	})
-}
-
-// TestSocketGuestRawImports checks that the sockets guest's raw import
-// declarations (generated from package abi) are up to date.
-func TestSocketGuestRawImports(t *testing.T) {
-	dir := filepath.Join(testguest.Root(t), socketsGuest)
-	out := filepath.Join(t.TempDir(), "raw.go")
-	cmd := exec.Command("go", "run", "gen_raw.go", "-o", out)
-	cmd.Dir = dir
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gen_raw.go: %v\n%s", err, msg)
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	have, err := os.ReadFile(filepath.Join(dir, "raw_wasip1.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(have, want) {
-		t.Errorf("%s/raw_wasip1.go is stale: run go generate there", socketsGuest)
-	}
 }
 
 // TestSocketLingerClose checks that a close with SO_LINGER waits, parked,

@@ -18,12 +18,11 @@
 // FAMILY is unspec, inet, inet6 or a number; SOCKTYPE 0, stream, dgram or
 // a number.
 //
-// The imports are declared here by hand until the generated Go guest SDK
-// (guest-sdk/go) provides them.
+// It calls the imports through package sys (guest-sdk/go/sys), the raw
+// bindings generated from package abi.
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"os"
@@ -32,16 +31,8 @@ import (
 	"unsafe"
 
 	"github.com/ptsevent/ptsevent/abi"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
-
-//go:wasmimport ptsevent getaddrinfo
-func getaddrinfo(node, nodeLen, service, serviceLen, hints, res, resMax, nres uint32) uint32
-
-//go:wasmimport ptsevent gethostbyname
-func gethostbyname(name, nameLen, family, addrs, addrsMax, naddrs uint32) uint32
-
-//go:wasmimport ptsevent gethostbyaddr
-func gethostbyaddr(addr, name, nameLen, nameSize uint32) uint32
 
 // badPtr is beyond any guest memory this test uses.
 const badPtr = 0xfffffff0
@@ -71,59 +62,53 @@ func command(f []string) string {
 
 func errnoString(e uint32) string { return abi.Errno(e).Name() }
 
-// ptr passes b to an import as a wasm32 address: the Go wasm port's heap
-// does not move, and no guest code (so no collection) runs while an import
-// is in progress.
-func ptr(b []byte) uint32 {
+// bad returns a pointer to wasm32 address a, which need not be inside
+// the guest's memory: the bindings pass a pointer as its i32 address.
+func bad[T any](a uintptr) *T { return (*T)(unsafe.Add(unsafe.Pointer(nil), a)) }
+
+// badString is a string of n bytes at wasm32 address a.
+func badString(a uintptr, n int) string { return unsafe.String(bad[byte](a), n) }
+
+func ptr(b []byte) *byte {
 	if len(b) == 0 {
-		return 0
-	}
-	return uint32(uintptr(unsafe.Pointer(&b[0])))
-}
-
-func u32ptr(p *uint32) uint32 { return uint32(uintptr(unsafe.Pointer(p))) }
-
-func dash(s string) []byte {
-	if s == "-" {
 		return nil
 	}
-	return []byte(s)
+	return &b[0]
+}
+
+func dash(s string) string {
+	if s == "-" {
+		return ""
+	}
+	return s
 }
 
 func gai(node, service string, fam, stype, fl int32, resMax int) string {
-	n, s := dash(node), dash(service)
-	hints := make([]byte, abi.AddrinfoHintsSize)
-	binary.LittleEndian.PutUint32(hints[abi.AddrinfoHintsOffFlags:], uint32(fl))
-	binary.LittleEndian.PutUint32(hints[abi.AddrinfoHintsOffFam:], uint32(fam))
-	binary.LittleEndian.PutUint32(hints[abi.AddrinfoHintsOffType:], uint32(stype))
-	res := make([]byte, resMax*abi.AddrinfoSize+1)
+	hints := sys.AddrinfoHints{Flags: fl, Family: fam, Socktype: stype}
+	res := make([]sys.Addrinfo, resMax+1)
 	var nres uint32
-	e := getaddrinfo(ptr(n), uint32(len(n)), ptr(s), uint32(len(s)), ptr(hints), ptr(res), uint32(resMax), u32ptr(&nres))
+	e := sys.Getaddrinfo(dash(node), dash(service), &hints, &res[0], int32(resMax), &nres)
 	if e != 0 {
 		return errnoString(e)
 	}
 	out := []string{"ok"}
-	for i := range int(nres) {
-		ent := res[i*abi.AddrinfoSize:]
-		st := int32(binary.LittleEndian.Uint32(ent[abi.AddrinfoOffSocktype:]))
-		pr := int32(binary.LittleEndian.Uint32(ent[abi.AddrinfoOffProtocol:]))
-		name := map[int32]string{abi.SOCK_STREAM: "stream", abi.SOCK_DGRAM: "dgram"}[st]
-		out = append(out, fmt.Sprintf("%s,%d,%s", name, pr, sockaddr(ent[abi.AddrinfoOffSockaddr:])))
+	for _, ent := range res[:nres] {
+		name := map[int32]string{abi.SOCK_STREAM: "stream", abi.SOCK_DGRAM: "dgram"}[ent.Socktype]
+		out = append(out, fmt.Sprintf("%s,%d,%s", name, ent.Protocol, sockaddr(&ent.Addr)))
 	}
 	return strings.Join(out, " ")
 }
 
 func ghbn(name string, fam int32, addrsMax int) string {
-	n := []byte(name)
-	addrs := make([]byte, addrsMax*abi.SockaddrSize+1)
+	addrs := make([]sys.Sockaddr, addrsMax+1)
 	var count uint32
-	e := gethostbyname(ptr(n), uint32(len(n)), uint32(fam), ptr(addrs), uint32(addrsMax), u32ptr(&count))
+	e := sys.Gethostbyname(name, fam, &addrs[0], int32(addrsMax), &count)
 	if e != 0 {
 		return errnoString(e)
 	}
 	out := []string{"ok"}
 	for i := range int(count) {
-		ap := sockaddrAddrPort(addrs[i*abi.SockaddrSize:])
+		ap := sockaddrAddrPort(&addrs[i])
 		if ap.Port() != 0 {
 			out = append(out, ap.String()) // the port must be 0: show it if not
 			continue
@@ -141,7 +126,7 @@ func ghba(addr string, size int) string {
 	sa := putSockaddr(ip)
 	buf := make([]byte, size+1)
 	var n uint32
-	e := gethostbyaddr(ptr(sa), ptr(buf), uint32(size), u32ptr(&n))
+	e := sys.Gethostbyaddr(sa, ptr(buf), uint32(size), &n)
 	if abi.Errno(e) == abi.ERANGE {
 		return fmt.Sprintf("ERANGE %d", n)
 	}
@@ -153,29 +138,29 @@ func ghba(addr string, size int) string {
 
 // efault calls each import with one bad pointer at a time.
 func efault() string {
-	node := []byte("a.test")
-	hints := make([]byte, abi.AddrinfoHintsSize)
-	res := make([]byte, 4*abi.AddrinfoSize)
+	node := "a.test"
+	var hints sys.AddrinfoHints
+	res := make([]sys.Addrinfo, 4)
+	addrs := make([]sys.Sockaddr, 4)
 	sa := putSockaddr(netip.MustParseAddr("192.0.2.1"))
 	buf := make([]byte, 64)
 	var n uint32
-	np := u32ptr(&n)
 	es := []uint32{
-		getaddrinfo(badPtr, 6, 0, 0, 0, ptr(res), 4, np),
-		getaddrinfo(ptr(node), 6, badPtr, 2, 0, ptr(res), 4, np),
-		getaddrinfo(ptr(node), 6, 0, 0, badPtr, ptr(res), 4, np),
-		getaddrinfo(ptr(node), 6, 0, 0, ptr(hints), badPtr, 4, np),
-		getaddrinfo(ptr(node), 6, 0, 0, ptr(hints), ptr(res), 0x7fffffff, np),
-		getaddrinfo(ptr(node), 6, 0, 0, ptr(hints), ptr(res), 4, badPtr),
-		getaddrinfo(ptr(node), 0xffffffff, 0, 0, ptr(hints), ptr(res), 4, np),
-		gethostbyname(badPtr, 6, 0, ptr(res), 4, np),
-		gethostbyname(ptr(node), 6, 0, badPtr, 1, np),
-		gethostbyname(ptr(node), 6, 0, ptr(res), 0x7fffffff, np),
-		gethostbyname(ptr(node), 6, 0, ptr(res), 4, badPtr),
-		gethostbyaddr(badPtr, ptr(buf), 64, np),
-		gethostbyaddr(ptr(sa), badPtr, 64, np),
-		gethostbyaddr(ptr(sa), ptr(buf), 0xfffffff0, np),
-		gethostbyaddr(ptr(sa), ptr(buf), 64, badPtr),
+		sys.Getaddrinfo(badString(badPtr, 6), "", nil, &res[0], 4, &n),
+		sys.Getaddrinfo(node, badString(badPtr, 2), nil, &res[0], 4, &n),
+		sys.Getaddrinfo(node, "", bad[sys.AddrinfoHints](badPtr), &res[0], 4, &n),
+		sys.Getaddrinfo(node, "", &hints, bad[sys.Addrinfo](badPtr), 4, &n),
+		sys.Getaddrinfo(node, "", &hints, &res[0], 0x7fffffff, &n),
+		sys.Getaddrinfo(node, "", &hints, &res[0], 4, bad[uint32](badPtr)),
+		sys.Getaddrinfo(unsafe.String(unsafe.StringData(node), 0xffffffff), "", &hints, &res[0], 4, &n),
+		sys.Gethostbyname(badString(badPtr, 6), 0, &addrs[0], 4, &n),
+		sys.Gethostbyname(node, 0, bad[sys.Sockaddr](badPtr), 1, &n),
+		sys.Gethostbyname(node, 0, &addrs[0], 0x7fffffff, &n),
+		sys.Gethostbyname(node, 0, &addrs[0], 4, bad[uint32](badPtr)),
+		sys.Gethostbyaddr(bad[sys.Sockaddr](badPtr), ptr(buf), 64, &n),
+		sys.Gethostbyaddr(sa, bad[byte](badPtr), 64, &n),
+		sys.Gethostbyaddr(sa, ptr(buf), 0xfffffff0, &n),
+		sys.Gethostbyaddr(sa, ptr(buf), 64, bad[uint32](badPtr)),
 	}
 	out := make([]string, len(es))
 	for i, e := range es {
@@ -185,8 +170,8 @@ func efault() string {
 }
 
 // sockaddr renders a pts_sockaddr as "addr:port".
-func sockaddr(b []byte) string {
-	ap := sockaddrAddrPort(b)
+func sockaddr(sa *sys.Sockaddr) string {
+	ap := sockaddrAddrPort(sa)
 	if !ap.IsValid() {
 		return "family?"
 	}
@@ -194,29 +179,27 @@ func sockaddr(b []byte) string {
 }
 
 // sockaddrAddrPort decodes an AF_INET or AF_INET6 pts_sockaddr.
-func sockaddrAddrPort(b []byte) netip.AddrPort {
-	port := binary.LittleEndian.Uint16(b[abi.SockaddrOffPort:])
-	switch binary.LittleEndian.Uint16(b[abi.SockaddrOffFamily:]) {
+func sockaddrAddrPort(sa *sys.Sockaddr) netip.AddrPort {
+	switch sa.Family {
 	case abi.AF_INET:
-		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[abi.SockaddrOffAddr:])), port)
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(sa.Addr[:4])), sa.Port)
 	case abi.AF_INET6:
-		return netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[abi.SockaddrOffAddr:])), port)
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), sa.Port)
 	}
 	return netip.AddrPort{}
 }
 
-func putSockaddr(ip netip.Addr) []byte {
-	b := make([]byte, abi.SockaddrSize)
+func putSockaddr(ip netip.Addr) *sys.Sockaddr {
+	sa := new(sys.Sockaddr)
 	if ip.Is4() {
-		binary.LittleEndian.PutUint16(b[abi.SockaddrOffFamily:], abi.AF_INET)
+		sa.Family = abi.AF_INET
 		a := ip.As4()
-		copy(b[abi.SockaddrOffAddr:], a[:])
+		copy(sa.Addr[:], a[:])
 	} else {
-		binary.LittleEndian.PutUint16(b[abi.SockaddrOffFamily:], abi.AF_INET6)
-		a := ip.As16()
-		copy(b[abi.SockaddrOffAddr:], a[:])
+		sa.Family = abi.AF_INET6
+		sa.Addr = ip.As16()
 	}
-	return b
+	return sa
 }
 
 func family(s string) int32 {

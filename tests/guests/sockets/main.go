@@ -8,10 +8,10 @@
 // is about to block.
 //
 // Most scenarios use the Go guest SDK (guest-sdk/go) as an application
-// would. The raw ones (raw.go) call the imports directly, through
-// declarations generated from package abi (raw_wasip1.go), to pass what the
-// SDK's typed API cannot: bad pointers, recv flags, a second connect,
-// options of any size.
+// would. The raw ones (raw.go) call the imports directly, through package
+// sys (guest-sdk/go/sys, the bindings generated from package abi), to pass
+// what the SDK's typed API cannot: bad pointers, recv flags, a second
+// connect, options of any size.
 //
 // ADDR is an address with port ("127.0.0.1:8080", "[::1]:8080").
 //

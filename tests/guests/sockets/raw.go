@@ -2,10 +2,8 @@
 
 package main
 
-//go:generate go run gen_raw.go
-
-// The raw scenarios call the imports (raw_wasip1.go) with plain wasm32
-// addresses, for what the SDK's typed API cannot say.
+// The raw scenarios call the imports through package sys, the generated
+// raw bindings of the ABI, for what the SDK's typed API cannot say.
 
 import (
 	"encoding/binary"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/ptsevent/ptsevent/abi"
 	ptsevent "github.com/ptsevent/ptsevent/guest-sdk/go"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
 // badPtr is past the end of the guest's memory.
@@ -38,15 +37,17 @@ func mustRaw(name string, e uint32, detail ...any) {
 	}
 }
 
-// addr returns the wasm32 address of b's first byte (0 for none).
-func addr(b []byte) uint32 {
-	if len(b) == 0 {
-		return 0
-	}
-	return uint32(uintptr(unsafe.Pointer(&b[0])))
-}
+// bad returns a pointer to wasm32 address a, which need not be inside
+// the guest's memory: the bindings pass a pointer as its i32 address.
+func bad[T any](a uintptr) *T { return (*T)(unsafe.Add(unsafe.Pointer(nil), a)) }
 
-func addrOf[T any](p *T) uint32 { return uint32(uintptr(unsafe.Pointer(p))) }
+// ptr returns a pointer to b's first byte (nil for none).
+func ptr(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
+}
 
 // sockaddr encodes ADDR as a pts_sockaddr and returns it with its family.
 func sockaddr(s string) (*ptsevent.RawSockaddr, uint32) {
@@ -71,32 +72,32 @@ func sockaddrString(sa *ptsevent.RawSockaddr) string {
 
 func socket(fam, typ uint32) (int32, uint32) {
 	var fd int32
-	e := rawSocket(fam, typ, 0, addrOf(&fd))
+	e := sys.Socket(int32(fam), int32(typ), 0, &fd)
 	return fd, e
 }
 
-func connect(fd int32, sa *ptsevent.RawSockaddr) uint32 { return rawConnect(fd, addrOf(sa)) }
-func bind(fd int32, sa *ptsevent.RawSockaddr) uint32    { return rawBind(fd, addrOf(sa)) }
+func connect(fd int32, sa *ptsevent.RawSockaddr) uint32 { return sys.Connect(fd, sa) }
+func bind(fd int32, sa *ptsevent.RawSockaddr) uint32    { return sys.Bind(fd, sa) }
 
 func recv(fd int32, b []byte, flags uint32) (int, uint32) {
 	var n uint32
-	e := rawRecv(fd, addr(b), uint32(len(b)), flags, addrOf(&n))
+	e := sys.Recv(fd, ptr(b), uint32(len(b)), int32(flags), &n)
 	return int(n), e
 }
 
 func send(fd int32, b []byte, flags uint32) (int, uint32) {
 	var n uint32
-	e := rawSend(fd, addr(b), uint32(len(b)), flags, addrOf(&n))
+	e := sys.Send(fd, ptr(b), uint32(len(b)), int32(flags), &n)
 	return int(n), e
 }
 
 func setsockopt(fd int32, level, name uint32, v []byte) uint32 {
-	return rawSetsockopt(fd, level, name, addr(v), uint32(len(v)))
+	return sys.Setsockopt(fd, int32(level), int32(name), ptr(v), uint32(len(v)))
 }
 
 func getsockopt(fd int32, level, name uint32, v []byte) (int, uint32) {
 	var n uint32
-	e := rawGetsockopt(fd, level, name, addr(v), uint32(len(v)), addrOf(&n))
+	e := sys.Getsockopt(fd, int32(level), int32(name), ptr(v), uint32(len(v)), &n)
 	return int(n), e
 }
 
@@ -120,13 +121,13 @@ func getI64(fd int32, level, name uint32) (int64, uint32) {
 	return int64(binary.LittleEndian.Uint64(b)), e
 }
 
-func closeFd(fd int32) { rawClose(fd) }
+func closeFd(fd int32) { sys.Close(fd) }
 
 // pollOne polls fd for events and returns revents and the count.
 func pollOne(fd int32, events uint16, timeout time.Duration) (uint16, int, uint32) {
 	p := ptsevent.PollFd{Fd: fd, Events: events}
 	var n uint32
-	e := rawPoll(addrOf(&p), 1, int64(timeout), addrOf(&n))
+	e := sys.Poll(&p, 1, int64(timeout), &n)
 	return p.Revents, int(n), e
 }
 
@@ -188,7 +189,7 @@ func rawOptions() {
 
 	// Options on something that is not a socket, or nothing.
 	var fds [2]int32
-	mustRaw("pipe", rawPipe(0, addrOf(&fds)))
+	mustRaw("pipe", sys.Pipe(0, &fds))
 	report("setsockopt on pipe", setI32(fds[0], abi.SOL_SOCKET, abi.SO_REUSEADDR, 1))
 	closeFd(fds[0])
 	closeFd(fds[1])
@@ -201,7 +202,7 @@ func rawOptions() {
 	_, e = socket(abi.AF_INET, abi.SOCK_STREAM|0x10000)
 	report("socket bad flag", e)
 	var fd2 int32
-	report("socket udp protocol tcp", rawSocket(abi.AF_INET, abi.SOCK_DGRAM, abi.IPPROTO_TCP, addrOf(&fd2)))
+	report("socket udp protocol tcp", sys.Socket(abi.AF_INET, abi.SOCK_DGRAM, abi.IPPROTO_TCP, &fd2))
 }
 
 func deferaccept(a string) {
@@ -210,14 +211,14 @@ func deferaccept(a string) {
 	mustRaw("socket", e)
 	mustRaw("TCP_DEFER_ACCEPT", setI32(ln, abi.IPPROTO_TCP, abi.TCP_DEFER_ACCEPT, 2))
 	mustRaw("bind", bind(ln, sa))
-	mustRaw("listen", rawListen(ln, 8))
+	mustRaw("listen", sys.Listen(ln, 8))
 	var local ptsevent.RawSockaddr
-	mustRaw("getsockname", rawGetsockname(ln, addrOf(&local)))
+	mustRaw("getsockname", sys.Getsockname(ln, &local))
 	v, e := getI32(ln, abi.IPPROTO_TCP, abi.TCP_DEFER_ACCEPT)
 	report("TCP_DEFER_ACCEPT get", e, v > 0)
 	fmt.Printf("listening %d\n", local.Port)
 	var c int32
-	mustRaw("accept", rawAccept(ln, 0, addrOf(&c), 0))
+	mustRaw("accept", sys.Accept(ln, 0, &c, nil))
 	// The connection is accepted only once its first data is there.
 	buf := make([]byte, 16)
 	n, e := recv(c, buf, abi.MSG_DONTWAIT)
@@ -249,7 +250,7 @@ func flags(a string) {
 	mustRaw("send", e, n)
 	var from ptsevent.RawSockaddr
 	var got uint32
-	e = rawRecvfrom(fd, addr(buf), uint32(len(buf)), 0, addrOf(&from), addrOf(&got))
+	e = sys.Recvfrom(fd, ptr(buf), uint32(len(buf)), 0, &from, &got)
 	report("recvfrom stream", e, string(buf[:got]), " family ", from.Family)
 	closeFd(fd)
 }
@@ -258,7 +259,7 @@ func rawDenied(a string) {
 	_, fam := sockaddr(a)
 	fd, e := socket(fam, abi.SOCK_STREAM)
 	mustRaw("socket", e)
-	report("listen unbound", rawListen(fd, 1))
+	report("listen unbound", sys.Listen(fd, 1))
 	closeFd(fd)
 }
 
@@ -285,24 +286,24 @@ func efault(a string) {
 	sa, fam := sockaddr(a)
 	probe, e := socket(fam, abi.SOCK_STREAM)
 	mustRaw("socket", e)
-	report("socket bad out", rawSocket(fam, abi.SOCK_STREAM, 0, badPtr))
+	report("socket bad out", sys.Socket(int32(fam), abi.SOCK_STREAM, 0, bad[int32](badPtr)))
 	next, _ := socket(fam, abi.SOCK_STREAM)
 	fmt.Printf("no descriptor leaked: %v\n", next == probe+1)
 	closeFd(next)
-	report("socketpair bad out", rawSocketpair(abi.AF_UNIX, abi.SOCK_STREAM, 0, badPtr))
-	report("socketpair out wraps", rawSocketpair(abi.AF_UNIX, abi.SOCK_STREAM, 0, 0xfffffffc))
+	report("socketpair bad out", sys.Socketpair(abi.AF_UNIX, abi.SOCK_STREAM, 0, bad[[2]int32](badPtr)))
+	report("socketpair out wraps", sys.Socketpair(abi.AF_UNIX, abi.SOCK_STREAM, 0, bad[[2]int32](0xfffffffc)))
 	next, _ = socket(fam, abi.SOCK_STREAM)
 	fmt.Printf("no pair leaked: %v\n", next == probe+1)
 	closeFd(next)
 
 	fd := probe
-	report("connect bad addr", rawConnect(fd, badPtr))
-	report("connect addr wraps", rawConnect(fd, 0xffffffff))
+	report("connect bad addr", sys.Connect(fd, bad[sys.Sockaddr](badPtr)))
+	report("connect addr wraps", sys.Connect(fd, bad[sys.Sockaddr](0xffffffff)))
 	var peer ptsevent.RawSockaddr
-	report("not connected", rawGetpeername(fd, addrOf(&peer)))
+	report("not connected", sys.Getpeername(fd, &peer))
 	mustRaw("connect", connect(fd, sa))
-	report("getpeername bad", rawGetpeername(fd, badPtr))
-	report("getsockname bad", rawGetsockname(fd, badPtr))
+	report("getpeername bad", sys.Getpeername(fd, bad[sys.Sockaddr](badPtr)))
+	report("getsockname bad", sys.Getsockname(fd, bad[sys.Sockaddr](badPtr)))
 
 	// Wait until the peer's bytes are here, so a recv that consumed
 	// anything would show.
@@ -310,26 +311,26 @@ func efault(a string) {
 	mustRaw("poll", e, rev&abi.POLLIN != 0)
 	buf := make([]byte, 16)
 	var n uint32
-	report("recv bad buf", rawRecv(fd, badPtr, 16, 0, addrOf(&n)))
-	report("recv buf wraps", rawRecv(fd, addr(buf), 0xffffffff, 0, addrOf(&n)))
-	report("recv bad out", rawRecv(fd, addr(buf), 16, 0, badPtr))
-	report("read bad buf", rawRead(fd, badPtr, 16, addrOf(&n)))
-	report("recvfrom bad addr", rawRecvfrom(fd, addr(buf), 16, 0, badPtr, addrOf(&n)))
+	report("recv bad buf", sys.Recv(fd, bad[byte](badPtr), 16, 0, &n))
+	report("recv buf wraps", sys.Recv(fd, ptr(buf), 0xffffffff, 0, &n))
+	report("recv bad out", sys.Recv(fd, ptr(buf), 16, 0, bad[uint32](badPtr)))
+	report("read bad buf", sys.Read(fd, bad[byte](badPtr), 16, &n))
+	report("recvfrom bad addr", sys.Recvfrom(fd, ptr(buf), 16, 0, bad[sys.Sockaddr](badPtr), &n))
 	got, e := recv(fd, buf, 0)
 	mustRaw("recv", e, string(buf[:got]))
 
-	report("send bad buf", rawSend(fd, badPtr, 4, 0, addrOf(&n)))
-	report("send buf wraps", rawSend(fd, addr(buf), 0xfffffff0, 0, addrOf(&n)))
-	report("send bad out", rawSend(fd, addr(buf), 4, 0, badPtr))
-	report("sendto bad addr", rawSendto(fd, addr(buf), 4, 0, badPtr, addrOf(&n)))
+	report("send bad buf", sys.Send(fd, bad[byte](badPtr), 4, 0, &n))
+	report("send buf wraps", sys.Send(fd, ptr(buf), 0xfffffff0, 0, &n))
+	report("send bad out", sys.Send(fd, ptr(buf), 4, 0, bad[uint32](badPtr)))
+	report("sendto bad addr", sys.Sendto(fd, ptr(buf), 4, 0, bad[sys.Sockaddr](badPtr), &n))
 	sent, e := send(fd, []byte("ok!"), 0)
 	mustRaw("send", e, sent)
 
 	val := make([]byte, 4)
-	report("setsockopt bad val", rawSetsockopt(fd, abi.SOL_SOCKET, abi.SO_KEEPALIVE, badPtr, 4))
-	report("getsockopt bad val", rawGetsockopt(fd, abi.SOL_SOCKET, abi.SO_KEEPALIVE, badPtr, 4, addrOf(&n)))
-	report("getsockopt bad size", rawGetsockopt(fd, abi.SOL_SOCKET, abi.SO_KEEPALIVE, addr(val), 4, badPtr))
-	report("poll bad fds", rawPoll(badPtr, 1, 0, addrOf(&n)))
+	report("setsockopt bad val", sys.Setsockopt(fd, abi.SOL_SOCKET, abi.SO_KEEPALIVE, bad[byte](badPtr), 4))
+	report("getsockopt bad val", sys.Getsockopt(fd, abi.SOL_SOCKET, abi.SO_KEEPALIVE, bad[byte](badPtr), 4, &n))
+	report("getsockopt bad size", sys.Getsockopt(fd, abi.SOL_SOCKET, abi.SO_KEEPALIVE, ptr(val), 4, bad[uint32](badPtr)))
+	report("poll bad fds", sys.Poll(bad[sys.PollFd](badPtr), 1, 0, &n))
 	closeFd(fd)
 
 	// accept with a bad pointer leaves the connection queued.
@@ -337,9 +338,9 @@ func efault(a string) {
 	ln, e := socket(abi.AF_INET, abi.SOCK_STREAM|abi.SOCK_NONBLOCK)
 	mustRaw("listener", e)
 	mustRaw("bind", bind(ln, local))
-	mustRaw("listen", rawListen(ln, 4))
+	mustRaw("listen", sys.Listen(ln, 4))
 	var lsa ptsevent.RawSockaddr
-	mustRaw("getsockname", rawGetsockname(ln, addrOf(&lsa)))
+	mustRaw("getsockname", sys.Getsockname(ln, &lsa))
 	cl, e := socket(abi.AF_INET, abi.SOCK_STREAM|abi.SOCK_NONBLOCK)
 	mustRaw("client", e)
 	if e := connect(cl, &lsa); e != 0 && e != uint32(abi.EINPROGRESS) {
@@ -348,10 +349,10 @@ func efault(a string) {
 	rev, _, e = pollOne(ln, abi.POLLIN, 10*time.Second)
 	mustRaw("poll listener", e, rev&abi.POLLIN != 0)
 	var nfd int32
-	report("accept bad newfd", rawAccept(ln, 0, badPtr, 0))
-	report("accept bad addr", rawAccept(ln, 0, addrOf(&nfd), badPtr))
-	mustRaw("accept", rawAccept(ln, 0, addrOf(&nfd), addrOf(&peer)), sockaddrString(&peer) != "")
-	report("accept again", rawAccept(ln, 0, addrOf(&nfd), 0))
+	report("accept bad newfd", sys.Accept(ln, 0, bad[int32](badPtr), nil))
+	report("accept bad addr", sys.Accept(ln, 0, &nfd, bad[sys.Sockaddr](badPtr)))
+	mustRaw("accept", sys.Accept(ln, 0, &nfd, &peer), sockaddrString(&peer) != "")
+	report("accept again", sys.Accept(ln, 0, &nfd, nil))
 	closeFd(nfd)
 	closeFd(cl)
 	closeFd(ln)
@@ -361,12 +362,12 @@ func efault(a string) {
 	mustRaw("udp", e)
 	mustRaw("udp bind", bind(u, local))
 	var usa ptsevent.RawSockaddr
-	mustRaw("udp getsockname", rawGetsockname(u, addrOf(&usa)))
+	mustRaw("udp getsockname", sys.Getsockname(u, &usa))
 	msg := []byte("dgram")
-	mustRaw("udp sendto", rawSendto(u, addr(msg), uint32(len(msg)), 0, addrOf(&usa), addrOf(&n)))
-	report("recvfrom bad addr", rawRecvfrom(u, addr(buf), 16, 0, badPtr, addrOf(&n)))
+	mustRaw("udp sendto", sys.Sendto(u, ptr(msg), uint32(len(msg)), 0, &usa, &n))
+	report("recvfrom bad addr", sys.Recvfrom(u, ptr(buf), 16, 0, bad[sys.Sockaddr](badPtr), &n))
 	var from ptsevent.RawSockaddr
-	mustRaw("udp recvfrom", rawRecvfrom(u, addr(buf), 16, 0, addrOf(&from), addrOf(&n)), string(buf[:n]))
+	mustRaw("udp recvfrom", sys.Recvfrom(u, ptr(buf), 16, 0, &from, &n), string(buf[:n]))
 	closeFd(u)
 }
 
@@ -395,6 +396,6 @@ func lingerClose(a string) {
 	binary.LittleEndian.PutUint32(lin[4:], 2)
 	mustRaw("SO_LINGER", setsockopt(fd, abi.SOL_SOCKET, abi.SO_LINGER, lin))
 	start := time.Now()
-	report("close", rawClose(fd))
+	report("close", sys.Close(fd))
 	fmt.Printf("close waited: %v\n", time.Since(start) >= 200*time.Millisecond)
 }
