@@ -64,7 +64,7 @@ deps:
 # named after the directory: examples/wasm/hello-cmd -> build/wasm/hello-cmd.wasm.
 # An optional build.flags file in the directory adds flags to go build or clang.
 
-GUEST_ROOTS := $(wildcard examples/wasm tests/guests)
+GUEST_ROOTS := $(wildcard examples/wasm tests/guests tests/conformance/guests)
 find_guests = $(if $(GUEST_ROOTS),$(sort $(patsubst %/$(1),%,$(shell find $(GUEST_ROOTS) -name $(1) -not -path '*/testdata/*'))))
 GO_GUEST_DIRS := $(call find_guests,main.go)
 C_GUEST_DIRS := $(call find_guests,main.c)
@@ -131,8 +131,32 @@ test: deps wasm
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./evloop/ ./host/...
 
-bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count=1 -timeout 30m ./evloop/ ./host/
+# bench: the micro-benchmarks (go test -bench), then the peer run:
+# bench/cmd/runbench serves a hello world with ptsevent (Go and C guest, each
+# backend) and its peers (net/http, fasthttp, http-wasm-host-go, gevent,
+# nginx) pinned away from wrk, holds 10k keep-alive connections in one Go
+# guest, and writes bench/results/latest.md and latest.png. bench/ is its own
+# module (its peers' dependencies stay out of go.mod). Peers apt cannot
+# install are reported missing. About 7 minutes on 2 cores.
+BENCH_APT   := nginx python3-gevent
+BENCH_BUILD := build/bench
+BENCH_FLAGS ?=
+
+bench: deps wasm build
+	@missing=; \
+	for p in $(BENCH_APT); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "bench: installing$$missing"; \
+	  { $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; } || \
+	  echo "bench: could not install$$missing; runbench reports those peers missing"; \
+	fi
+	@mkdir -p $(BENCH_BUILD)
+	{ $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count=1 -timeout 30m ./evloop/ ./host/ ./wsgi-host/ ./wsgi-host/internal/http1/; \
+	  cd bench && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count=1 -timeout 30m .; } 2>&1 | tee $(BENCH_BUILD)/micro.txt
+	cd bench && $(GO) build -o ../$(BENCH_BUILD)/runbench ./cmd/runbench
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); \
+	$(BENCH_BUILD)/runbench -micro $(BENCH_BUILD)/micro.txt $(BENCH_FLAGS)
 
 WASIP1_LINT_PKGS := $(if $(wildcard guest-sdk/go/*.go guest-sdk/go/*/*.go),./guest-sdk/...) $(addprefix ./,$(GO_GUEST_DIRS))
 
