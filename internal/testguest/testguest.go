@@ -180,7 +180,24 @@ func CacheDir() string { return filepath.Join(os.TempDir(), "ptsevent-testguest"
 
 func build(t testing.TB, kind, src string) (string, error) {
 	t.Helper()
-	r := Root(t)
+	return buildAt(Root(t), kind, src)
+}
+
+// MustGoPath is GoPath for code without a testing.TB, such as Example
+// functions: it panics when the build fails.
+func MustGoPath(dir string) string {
+	rootOnce.Do(func() { root, rootErr = findRoot() })
+	if rootErr != nil {
+		panic("testguest: " + rootErr.Error())
+	}
+	p, err := buildAt(root, "go", dir)
+	if err != nil {
+		panic("testguest: " + err.Error())
+	}
+	return p
+}
+
+func buildAt(r, kind, src string) (string, error) {
 	abs := src
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(r, src)
