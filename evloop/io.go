@@ -25,16 +25,18 @@ func (pd *PollDesc) TryRead(p []byte) (int, error) {
 	if pd.fd < 0 || pd.closed {
 		return 0, unix.EBADF
 	}
-	if !pd.always && pd.ready&Readable == 0 {
+	if !pd.always && pd.leveled && pd.ready&Readable == 0 {
 		return 0, unix.EAGAIN
 	}
 	n, err := pd.rawIO(unix.SYS_READ, p)
 	switch {
 	case err == unix.EAGAIN:
+		pd.leveled = true
 		pd.ClearReady(Readable)
 	case err == nil && pd.stream && n > 0 && n < len(p) && pd.ready&ReadHangup == 0:
 		// A short read drained the queue; but after a hangup no edge will
 		// announce the end of file, so the level stays up for it.
+		pd.leveled = true
 		pd.ClearReady(Readable)
 	}
 	return n, err
@@ -46,14 +48,16 @@ func (pd *PollDesc) TryWrite(p []byte) (int, error) {
 	if pd.fd < 0 || pd.closed {
 		return 0, unix.EBADF
 	}
-	if !pd.always && pd.ready&Writable == 0 {
+	if !pd.always && pd.leveled && pd.ready&Writable == 0 {
 		return 0, unix.EAGAIN
 	}
 	n, err := pd.rawIO(unix.SYS_WRITE, p)
 	switch {
 	case err == unix.EAGAIN:
+		pd.leveled = true
 		pd.ClearReady(Writable)
 	case err == nil && pd.stream && n < len(p):
+		pd.leveled = true
 		pd.ClearReady(Writable)
 	}
 	return n, err

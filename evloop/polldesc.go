@@ -22,6 +22,12 @@ type PollDesc struct {
 	always  bool // not pollable: always ready (regular files)
 	closed  bool
 	stream  bool // see SetStream
+	// leveled is set once the ready bits reflect the kernel: an event
+	// arrived, or an operation found the descriptor drained or full. Until
+	// then TryRead and TryWrite make the system call whatever the bits say,
+	// so the first operation on a new descriptor does not wait a loop turn
+	// for its registration event.
+	leveled bool
 	waiters []waiter
 }
 
@@ -104,6 +110,7 @@ func (pd *PollDesc) setReady(r Readiness) {
 	if pd.closed {
 		return
 	}
+	pd.leveled = true
 	pd.ready |= r
 	if len(pd.waiters) == 0 {
 		return

@@ -329,9 +329,12 @@ func sndtimeo(addr string, ms int) {
 	c, err := ptsevent.Dial("tcp4", addr)
 	must("dial", err)
 	must("sndbuf", c.SetWriteBuffer(4096))
+	// Allocate before the deadline starts: growing wasm memory by 64 MiB
+	// can itself take longer than the deadline on a loaded machine.
+	buf := make([]byte, 64<<20)
 	c.SetWriteDeadline(time.Now().Add(time.Duration(ms) * time.Millisecond))
 	start := time.Now()
-	n, err := c.Write(make([]byte, 64<<20))
+	n, err := c.Write(buf)
 	step("send", err)
 	fmt.Printf("sent some: %v\n", n > 0)
 	fmt.Printf("elapsed ok: %v\n", elapsed(start, ms))
