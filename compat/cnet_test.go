@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/internal/testguest"
 )
 
 // echoClient connects to addr, sends msgs one at a time and checks each
@@ -46,13 +47,13 @@ func TestCPollServer(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guest(t, backend, "tests/guests/compat-cnet")
 		f, addr := listener(t)
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		const n = 40
 		done := start(mod, host.InstanceConfig{
 			Args: []string{"compat-cnet", "-poll", fmt.Sprint(n)}, Stdout: out, Stderr: out,
 			Listeners: []*os.File{f},
 		})
-		out.waitLine(t, "ready")
+		out.WaitLine(t, "ready")
 		var wg sync.WaitGroup
 		var gate sync.WaitGroup
 		gate.Add(n)
@@ -108,12 +109,12 @@ func TestCBlockingServer(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guest(t, backend, "tests/guests/compat-cnet")
 		f, addr := listener(t)
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		done := start(mod, host.InstanceConfig{
 			Args: []string{"compat-cnet", "-blocking", "3"}, Stdout: out, Stderr: out,
 			Listeners: []*os.File{f},
 		})
-		out.waitLine(t, "ready")
+		out.WaitLine(t, "ready")
 		idleCPU(t) // suspended in a blocking accept
 		for i := range 3 {
 			if err := echoClient(addr, fmt.Sprintf("one %d", i), "two", strings.Repeat("z", 10000)); err != nil {

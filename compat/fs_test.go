@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/internal/testguest"
 )
 
 // sandboxTree lays out the directories compat-cfs expects and returns the
@@ -70,7 +71,7 @@ func TestFiles(t *testing.T) {
 		mod := guest(t, backend, "tests/guests/compat-cfs")
 		base := sandboxTree(t)
 		f, _ := listener(t)
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		r := wait(t, start(mod, host.InstanceConfig{
 			Args:      []string{"compat-cfs"},
 			Stdout:    out,

@@ -1,7 +1,6 @@
 package compat_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"strings"
@@ -108,7 +107,7 @@ func start(mod *host.Module, cfg host.InstanceConfig) <-chan result {
 }
 
 // wait waits for a run to end.
-func wait(t *testing.T, done <-chan result, out *lineWriter) result {
+func wait(t *testing.T, done <-chan result, out *testguest.LineWriter) result {
 	t.Helper()
 	select {
 	case r := <-done:
@@ -117,57 +116,6 @@ func wait(t *testing.T, done <-chan result, out *lineWriter) result {
 		t.Fatalf("guest did not end; output:\n%s", out)
 	}
 	return result{}
-}
-
-// lineWriter collects a guest's output and reports its lines as they come.
-type lineWriter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	part  []byte
-	lines chan string
-}
-
-func newLineWriter() *lineWriter { return &lineWriter{lines: make(chan string, 4096)} }
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	w.part = append(w.part, p...)
-	for {
-		i := bytes.IndexByte(w.part, '\n')
-		if i < 0 {
-			break
-		}
-		select {
-		case w.lines <- string(w.part[:i]):
-		default:
-		}
-		w.part = w.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func (w *lineWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// waitLine waits for a line with prefix and returns the rest of it.
-func (w *lineWriter) waitLine(t *testing.T, prefix string) string {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case l := <-w.lines:
-			if rest, ok := strings.CutPrefix(l, prefix); ok {
-				return rest
-			}
-		case <-timeout:
-			t.Fatalf("no line %q; output so far:\n%s", prefix, w.String())
-		}
-	}
 }
 
 // checkLines fails the test for every "FAIL" line of out and unless it has

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/internal/testguest"
 )
 
 // listener opens a loopback listening socket and returns it as a file for
@@ -58,7 +59,7 @@ func TestGoHTTPServer(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guest(t, backend, "tests/guests/compat-http")
 		f, addr := listener(t)
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		done := start(mod, host.InstanceConfig{
 			Args:           []string{"compat-http"},
 			Stdout:         out,
@@ -66,7 +67,7 @@ func TestGoHTTPServer(t *testing.T) {
 			Listeners:      []*os.File{f},
 			MaxDescriptors: 4096,
 		})
-		if got := out.waitLine(t, "serving on "); got != "tcp" {
+		if got := out.WaitLine(t, "serving on "); got != "tcp" {
 			t.Fatalf("listener network %q", got)
 		}
 		base := "http://" + addr

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/internal/testguest"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestGoTimers(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guest(t, backend, "tests/guests/compat-timers")
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		r := wait(t, start(mod, host.InstanceConfig{Args: []string{"compat-timers"}, Stdout: out, Stderr: out}), out)
 		if r.err != nil || r.code != 0 {
 			t.Errorf("exit %d, %v", r.code, r.err)
@@ -28,9 +29,9 @@ func TestGoTimers(t *testing.T) {
 func TestGoSleepIsSuspended(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guest(t, backend, "tests/guests/compat-timers")
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		done := start(mod, host.InstanceConfig{Args: []string{"compat-timers", "-sleep", "1500ms"}, Stdout: out, Stderr: out})
-		out.waitLine(t, "sleeping")
+		out.WaitLine(t, "sleeping")
 		idleCPU(t)
 		r := wait(t, done, out)
 		if r.err != nil || r.code != 0 {
@@ -45,7 +46,7 @@ func TestGoSleepIsSuspended(t *testing.T) {
 func TestDeadlineWhileSuspended(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guest(t, backend, "tests/guests/compat-timers")
-		out := newLineWriter()
+		out := testguest.NewLineWriter()
 		t0 := time.Now()
 		r := wait(t, start(mod, host.InstanceConfig{
 			Args: []string{"compat-timers", "-sleep", "30s"}, Stdout: out, Stderr: out,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/internal/testguest"
 )
 
 // pingServers starts a TCP server that answers each "ping" with a "pong"
@@ -75,7 +76,7 @@ func TestWasmEdgeSockets(t *testing.T) {
 				mod := guest(t, backend, "tests/guests/"+g)
 				tcpPort, udpPort := pingServers(t)
 				denied := tcpPort + 1
-				out := newLineWriter()
+				out := testguest.NewLineWriter()
 				done := start(mod, host.InstanceConfig{
 					Args:   []string{g, fmt.Sprint(tcpPort), fmt.Sprint(udpPort), fmt.Sprint(denied)},
 					Stdout: out,
@@ -86,7 +87,7 @@ func TestWasmEdgeSockets(t *testing.T) {
 						DNS:     true,
 					},
 				})
-				port, err := strconv.Atoi(strings.TrimSpace(out.waitLine(t, "listening ")))
+				port, err := strconv.Atoi(strings.TrimSpace(out.WaitLine(t, "listening ")))
 				if err != nil {
 					t.Fatal(err)
 				}

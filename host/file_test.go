@@ -153,7 +153,7 @@ func TestFileFIFO(t *testing.T) {
 
 		// Non-blocking: the guest polls while the test writes.
 		g := startGuest(mod, caps, 0, "fifo", "/data/p")
-		g.out.waitLine(t, "opened")
+		g.out.WaitLine(t, "opened")
 		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +166,7 @@ func TestFileFIFO(t *testing.T) {
 
 		// Blocking: open waits for the writer without holding up the loop.
 		g = startGuest(mod, caps, 0, "fifoblock", "/data/p")
-		g.out.waitLine(t, "opening")
+		g.out.WaitLine(t, "opening")
 		time.Sleep(50 * time.Millisecond)
 		devs := host.Capabilities{Dirs: []host.DirMount{{Host: "/dev", Guest: "/dev"}}}
 		wantLines(t, runGuest(t, mod, devs, "devices"), "read null: EOF")
@@ -233,7 +233,7 @@ func TestFileFromFD(t *testing.T) {
 		defer f.Close()
 		caps := host.Capabilities{Files: map[string]*os.File{"listener": f}}
 		g := startGuest(mod, caps, 0, "fromfd", "listener")
-		g.out.waitLine(t, "opened")
+		g.out.WaitLine(t, "opened")
 		c, err := net.Dial("tcp4", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)

@@ -69,60 +69,9 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
 	}
 }
 
-// lineWriter collects a guest's output and reports its lines as they come.
-type lineWriter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	part  []byte
-	lines chan string
-}
-
-func newLineWriter() *lineWriter { return &lineWriter{lines: make(chan string, 256)} }
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	w.part = append(w.part, p...)
-	for {
-		i := bytes.IndexByte(w.part, '\n')
-		if i < 0 {
-			break
-		}
-		select {
-		case w.lines <- string(w.part[:i]):
-		default:
-		}
-		w.part = w.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func (w *lineWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// waitLine waits for a line with prefix and returns the rest of it.
-func (w *lineWriter) waitLine(t *testing.T, prefix string) string {
-	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case l := <-w.lines:
-			if rest, ok := strings.CutPrefix(l, prefix); ok {
-				return rest
-			}
-		case <-timeout:
-			t.Fatalf("no line %q; output so far:\n%s", prefix, w.String())
-		}
-	}
-}
-
 // guestRun is a guest started with startGuest.
 type guestRun struct {
-	out  *lineWriter
+	out  *testguest.LineWriter
 	done chan struct{}
 	code uint32
 	err  error
@@ -131,7 +80,7 @@ type guestRun struct {
 
 // startGuest runs mod with args (after the program name) on a goroutine.
 func startGuest(mod *host.Module, caps host.Capabilities, maxFDs int, args ...string) *guestRun {
-	g := &guestRun{out: newLineWriter(), done: make(chan struct{})}
+	g := &guestRun{out: testguest.NewLineWriter(), done: make(chan struct{})}
 	var stderr bytes.Buffer
 	go func() {
 		defer close(g.done)
@@ -260,7 +209,7 @@ func TestSocketTCPEchoIPv6(t *testing.T) {
 
 		// And a guest listener on [::1].
 		g := startGuest(mod, loopback, 0, "serve", "[::1]:0")
-		port := g.out.waitLine(t, "listening ")
+		port := g.out.WaitLine(t, "listening ")
 		c, err := net.Dial("tcp6", "[::1]:"+port)
 		if err != nil {
 			t.Fatal(err)
@@ -279,7 +228,7 @@ func TestSocketGuestListener(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guestModule(t, backend, socketsGuest)
 		g := startGuest(mod, loopback, 0, "serve", "127.0.0.1:0")
-		port := g.out.waitLine(t, "listening ")
+		port := g.out.WaitLine(t, "listening ")
 		c, err := net.Dial("tcp4", "127.0.0.1:"+port)
 		if err != nil {
 			t.Fatal(err)
@@ -376,7 +325,7 @@ func TestSocketPeerReset(t *testing.T) {
 			c.SetLinger(0) // close sends RST
 		})
 		g := startGuest(mod, loopback, 0, "reset", addr)
-		g.out.waitLine(t, "connect: ok")
+		g.out.WaitLine(t, "connect: ok")
 		close(connected)
 		wantLines(t, g.wait(t), "recv: ECONNRESET")
 	})
@@ -465,7 +414,7 @@ func TestSocketRecvTimeout(t *testing.T) {
 		silent := serveTCP(t, "tcp4", "127.0.0.1:0", func(c *net.TCPConn) { <-hold })
 		echo := serveTCP(t, "tcp4", "127.0.0.1:0", echoHandler)
 		slow := startGuest(mod, loopback, 0, "rcvtimeo", silent, "700")
-		slow.out.waitLine(t, "waiting")
+		slow.out.WaitLine(t, "waiting")
 		// The loop keeps serving another guest while the first waits.
 		quick := startGuest(mod, loopback, 0, "echo", echo)
 		wantLines(t, quick.wait(t), "recv: ok hello")
@@ -547,7 +496,7 @@ func TestSocketDeferAccept(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		mod := guestModule(t, backend, socketsGuest)
 		g := startGuest(mod, loopback, 0, "deferaccept", "127.0.0.1:0")
-		port := g.out.waitLine(t, "listening ")
+		port := g.out.WaitLine(t, "listening ")
 		c, err := net.Dial("tcp4", "127.0.0.1:"+port)
 		if err != nil {
 			t.Fatal(err)
@@ -679,7 +628,7 @@ func TestSocketLingerClose(t *testing.T) {
 		})
 		echo := serveTCP(t, "tcp4", "127.0.0.1:0", echoHandler)
 		g := startGuest(mod, loopback, 0, "lingerclose", addr)
-		sent := g.out.waitLine(t, "sent ")
+		sent := g.out.WaitLine(t, "sent ")
 		// The guest is in close now; another guest runs meanwhile.
 		wantLines(t, runGuest(t, mod, loopback, "echo", echo), "recv: ok hello")
 		select {

@@ -21,7 +21,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -407,49 +406,6 @@ func TestTLSCloseDuringHandshake(t *testing.T) {
 	}
 }
 
-// tlsLines is a guest's stdout: it keeps everything and hands each
-// complete line to a channel as it is written, so a test can react to a
-// guest that is still running (a server printing its address).
-type tlsLines struct {
-	mu    sync.Mutex
-	all   bytes.Buffer
-	part  []byte
-	lines chan string
-}
-
-func newTLSLines() *tlsLines { return &tlsLines{lines: make(chan string, 64)} }
-
-func (w *tlsLines) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.all.Write(p)
-	w.part = append(w.part, p...)
-	for {
-		i := bytes.IndexByte(w.part, '\n')
-		if i < 0 {
-			break
-		}
-		select {
-		case w.lines <- string(w.part[:i]):
-		default:
-		}
-		w.part = w.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func (w *tlsLines) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.all.String()
-}
-
-// lastLine is the guest's result line.
-func (w *tlsLines) lastLine() string {
-	lines := strings.Split(strings.TrimSpace(w.String()), "\n")
-	return lines[len(lines)-1]
-}
-
 // tlsGuest is the TLS test guest compiled on one runtime.
 type tlsGuest struct {
 	rt  *Runtime
@@ -473,10 +429,10 @@ func newTLSGuest(t *testing.T, backend, cacheDir string, wasm []byte, cfg TLSCon
 
 // run runs the guest with args (after the program name) and returns its
 // result line; out, when not nil, receives its output as it runs.
-func (g *tlsGuest) run(t *testing.T, out *tlsLines, args ...string) string {
+func (g *tlsGuest) run(t *testing.T, out *testguest.LineWriter, args ...string) string {
 	t.Helper()
 	if out == nil {
-		out = newTLSLines()
+		out = testguest.NewLineWriter()
 	}
 	var stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -497,7 +453,7 @@ func (g *tlsGuest) run(t *testing.T, out *tlsLines, args ...string) string {
 	if stderr.Len() > 0 {
 		t.Logf("guest %v stderr:\n%s", args, &stderr)
 	}
-	return out.lastLine()
+	return out.LastLine()
 }
 
 // tlsPeer is a Go TLS server for one connection: it records the SNI the
@@ -671,10 +627,10 @@ func TestTLSGuest(t *testing.T) {
 			})
 
 			t.Run("server", func(t *testing.T) {
-				out := newTLSLines()
+				out := testguest.NewLineWriter()
 				peer := make(chan error, 1)
 				go func() {
-					for line := range out.lines {
+					for line := range out.Lines() {
 						addr, ok := strings.CutPrefix(line, "listening ")
 						if !ok {
 							continue
