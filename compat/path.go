@@ -454,31 +454,37 @@ func pathSymlink(s *host.Sys, g mem, p []uint64) abi.Errno {
 	return host.FSErrno(h.root.Symlink(target, name))
 }
 
+// twoPaths reads the (directory, path) pairs of path_link and path_rename:
+// the old directory and path at parameters oldFd and oldPath (the path's
+// length follows it), the new ones at newFd and newPath. Pointers are
+// checked first, then descriptors, then the paths.
+func twoPaths(s *host.Sys, g mem, p []uint64, oldFd, oldPath, newFd, newPath int) (oh *dirHandle, oldName string, nh *dirHandle, newName string, e abi.Errno) {
+	if oldName, e = g.string(u32Arg(p, oldPath), u32Arg(p, oldPath+1)); e != 0 {
+		return
+	}
+	if newName, e = g.string(u32Arg(p, newPath), u32Arg(p, newPath+1)); e != 0 {
+		return
+	}
+	if oh, e = dirOf(s, fdArg(p, oldFd)); e != 0 {
+		return
+	}
+	if nh, e = dirOf(s, fdArg(p, newFd)); e != 0 {
+		return
+	}
+	if e = checkPath(oldName); e != 0 {
+		return
+	}
+	e = checkPath(newName)
+	return
+}
+
 // path_link(old_fd, old_flags, old_path, old_path_len, new_fd, new_path,
 // new_path_len): a hard link, between any two directories the guest
 // holds. Following a final symlink of the old path is not supported
 // (ENOTSUP): linkat would resolve it outside the root.
 func pathLink(s *host.Sys, g mem, p []uint64) abi.Errno {
-	oldName, e := g.string(u32Arg(p, 2), u32Arg(p, 3))
+	oh, oldName, nh, newName, e := twoPaths(s, g, p, 0, 2, 4, 5)
 	if e != 0 {
-		return e
-	}
-	newName, e := g.string(u32Arg(p, 5), u32Arg(p, 6))
-	if e != 0 {
-		return e
-	}
-	oh, e := dirOf(s, fdArg(p, 0))
-	if e != 0 {
-		return e
-	}
-	nh, e := dirOf(s, fdArg(p, 4))
-	if e != 0 {
-		return e
-	}
-	if e := checkPath(oldName); e != 0 {
-		return e
-	}
-	if e := checkPath(newName); e != 0 {
 		return e
 	}
 	if nh.readOnly {
@@ -501,26 +507,8 @@ func pathLink(s *host.Sys, g mem, p []uint64) abi.Errno {
 
 // path_rename(fd, old_path, old_path_len, new_fd, new_path, new_path_len).
 func pathRename(s *host.Sys, g mem, p []uint64) abi.Errno {
-	oldName, e := g.string(u32Arg(p, 1), u32Arg(p, 2))
+	oh, oldName, nh, newName, e := twoPaths(s, g, p, 0, 1, 3, 4)
 	if e != 0 {
-		return e
-	}
-	newName, e := g.string(u32Arg(p, 4), u32Arg(p, 5))
-	if e != 0 {
-		return e
-	}
-	oh, e := dirOf(s, fdArg(p, 0))
-	if e != 0 {
-		return e
-	}
-	nh, e := dirOf(s, fdArg(p, 3))
-	if e != 0 {
-		return e
-	}
-	if e := checkPath(oldName); e != 0 {
-		return e
-	}
-	if e := checkPath(newName); e != 0 {
 		return e
 	}
 	if oh.readOnly || nh.readOnly {
