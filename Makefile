@@ -137,7 +137,7 @@ test: deps wasm
 # nginx) pinned away from wrk, holds 10k keep-alive connections in one Go
 # guest, and writes bench/results/latest.md and latest.png. bench/ is its own
 # module (its peers' dependencies stay out of go.mod). Peers apt cannot
-# install are reported missing. About 7 minutes on 2 cores.
+# install are reported missing. About 5 minutes on 2 cores.
 BENCH_APT   := nginx python3-gevent
 BENCH_BUILD := build/bench
 BENCH_FLAGS ?=

@@ -1,0 +1,193 @@
+// Command runbench runs ptsevent's benchmarks against its peers and writes
+// the report: `make bench` builds what is needed and runs it from the
+// repository root.
+//
+// Every HTTP server (ptsevent serve with the Go and the C hello app on each
+// backend, Go net/http, fasthttp, http-wasm-host-go, gevent's pywsgi,
+// nginx) is started pinned to the server CPUs, polled until it answers
+// GET / with "Hello, World!\n", warmed up, loaded with wrk pinned to the
+// other CPUs at each connection count, and stopped. A peer that cannot be
+// built, installed or started is reported missing with the reason. Then a
+// Go scheduler guest (an unmodified net/http server run by `ptsevent run
+// --listen`) holds 10k keep-alive connections while a probe measures
+// latency, and the micro-benchmarks (go test -bench) are collected. The
+// report is bench/results/latest.md with a bar chart, latest.png.
+//
+//	make bench                              # everything, about 8 minutes
+//	build/bench/runbench -h                 # flags, e.g. -only, -duration
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	root       string // repository root
+	benchDir   string // root/bench
+	buildDir   string // root/build/bench: peer binaries, logs
+	outDir     string // where latest.md and latest.png go
+	conns      []int
+	duration   time.Duration
+	warmup     time.Duration
+	only       *regexp.Regexp
+	microFile  string
+	skipMicro  bool
+	skipC10K   bool
+	c10kConns  int
+	benchtime  string
+	pin        pinning
+	startedAt  time.Time
+	invocation string
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("runbench: ")
+	var (
+		c     config
+		conns string
+		only  string
+		noPin bool
+	)
+	flag.StringVar(&c.root, "root", "", "repository root (default: found from the working directory)")
+	flag.StringVar(&c.outDir, "out", "", "report directory (default ROOT/bench/results)")
+	flag.StringVar(&conns, "conns", "64,256", "wrk connection counts, comma-separated")
+	flag.DurationVar(&c.duration, "duration", 8*time.Second, "wrk run length per connection count")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "wrk warm-up per server (at the first connection count)")
+	flag.StringVar(&only, "only", "", "run only the HTTP peers whose name matches this regexp")
+	flag.StringVar(&c.microFile, "micro", "", "read micro-benchmark output (go test -bench) from `FILE` instead of running it")
+	flag.BoolVar(&c.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
+	flag.BoolVar(&c.skipC10K, "skip-c10k", false, "skip the 10k-connection test")
+	flag.IntVar(&c.c10kConns, "c10k", 10000, "keep-alive connections held in the concurrency test")
+	flag.StringVar(&c.benchtime, "benchtime", "1s", "go test -benchtime for the micro-benchmarks run here")
+	flag.BoolVar(&noPin, "no-pin", false, "do not pin the servers and wrk to separate CPUs")
+	flag.Parse()
+
+	c.startedAt = time.Now()
+	c.invocation = strings.Join(append([]string{"runbench"}, os.Args[1:]...), " ")
+	for _, s := range strings.Split(conns, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(s), &n); err != nil || n < 1 {
+			log.Fatalf("bad -conns %q", conns)
+		}
+		c.conns = append(c.conns, n)
+	}
+	if only != "" {
+		c.only = regexp.MustCompile(only)
+	}
+	if c.root == "" {
+		r, err := findRoot()
+		if err != nil {
+			log.Fatal(err)
+		}
+		c.root = r
+	}
+	c.root, _ = filepath.Abs(c.root)
+	c.benchDir = filepath.Join(c.root, "bench")
+	c.buildDir = filepath.Join(c.root, "build", "bench")
+	if c.outDir == "" {
+		c.outDir = filepath.Join(c.benchDir, "results")
+	}
+	if c.microFile != "" {
+		c.microFile, _ = filepath.Abs(c.microFile)
+	}
+	for _, d := range []string{c.buildDir, filepath.Join(c.buildDir, "logs"), c.outDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			log.Fatal(err)
+		}
+	}
+	c.pin = choosePinning(!noPin)
+	raiseFDLimit()
+
+	ctx := context.Background()
+	rep := &report{cfg: &c, machine: describeMachine(&c)}
+
+	log.Printf("pinning: %s", c.pin.describe())
+	rep.peers = runPeers(ctx, &c)
+	if !c.skipC10K {
+		rep.c10k = runC10K(ctx, &c)
+	}
+	if !c.skipMicro {
+		rep.micro = collectMicro(ctx, &c)
+	}
+	rep.elapsed = time.Since(c.startedAt)
+
+	md := rep.markdown()
+	mdPath := filepath.Join(c.outDir, "latest.md")
+	if err := os.WriteFile(mdPath, []byte(md), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	pngPath := filepath.Join(c.outDir, "latest.png")
+	if err := plotPeers(rep, pngPath); err != nil {
+		log.Printf("plot: %v", err)
+	}
+	fmt.Println()
+	fmt.Print(rep.terminalSummary())
+	fmt.Printf("\nwrote %s and %s in %v\n", rel(c.root, mdPath), rel(c.root, pngPath), rep.elapsed.Round(time.Second))
+	// Missing peers are reported, not failures; ptsevent's own servers
+	// failing, or a micro-benchmark failing, is.
+	if bad := rep.failures(); len(bad) > 0 {
+		log.Fatalf("failed: %s", strings.Join(bad, "; "))
+	}
+}
+
+// findRoot walks up from the working directory to the go.mod of module
+// github.com/ptsevent/ptsevent.
+func findRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			for line := range strings.SplitSeq(string(b), "\n") {
+				if strings.TrimSpace(line) == "module github.com/ptsevent/ptsevent" {
+					return d, nil
+				}
+			}
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod of module github.com/ptsevent/ptsevent above %s (use -root)", wd)
+		}
+	}
+}
+
+// raiseFDLimit lifts the soft descriptor limit to the hard one; the
+// servers inherit it (the 10k test needs more than 20k descriptors across
+// both sides). `make bench` also raises the hard limit with ulimit -n.
+func raiseFDLimit() {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			log.Printf("raise fd limit: %v", err)
+		}
+	}
+}
+
+func fdLimit() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	return lim.Cur
+}
+
+func rel(base, p string) string {
+	if r, err := filepath.Rel(base, p); err == nil {
+		return r
+	}
+	return p
+}

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// peer is one HTTP server under test.
+type peer struct {
+	name  string // in the table
+	short string // on the chart
+	// prepare builds or checks what the peer needs; an error makes the
+	// peer missing, with the error as the reason.
+	prepare func(ctx context.Context, c *config) error
+	// argv is the server's command line for port; dir is a scratch
+	// directory of its own.
+	argv func(c *config, port int, dir string) ([]string, error)
+	env  []string
+	// version describes what was measured (filled by prepare).
+	version string
+}
+
+// peerResult is what a peer's run produced.
+type peerResult struct {
+	name, short string
+	version     string
+	missing     string // why the peer was not measured; "" when it was
+	runs        []loadResult
+	baseline    bool // the ptsevent Go guest on the default backend
+}
+
+// baselineName is the peer every ratio is against: the ptsevent Go guest
+// on the default backend (set by runPeers from `ptsevent serve --help`).
+var baselineName = "ptsevent serve, Go guest, libevent"
+
+var reDefaultBackend = regexp.MustCompile(`(?s)-backend string.*?\(default (\w+)\)`)
+
+// defaultBackend reads the default backend from `ptsevent serve --help`.
+func defaultBackend(ctx context.Context, c *config) string {
+	out, _ := run(ctx, c.root, nil, filepath.Join(c.root, "bin", "ptsevent"), "serve", "--help")
+	if m := reDefaultBackend.FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return "libevent"
+}
+
+func ptseventPeer(lang, app, backend string) *peer {
+	name := fmt.Sprintf("ptsevent serve, %s guest, %s", lang, backend)
+	p := &peer{name: name, short: fmt.Sprintf("pts %s\n%s", strings.ToLower(lang), backend)}
+	p.prepare = func(ctx context.Context, c *config) error {
+		bin := filepath.Join(c.root, "bin", "ptsevent")
+		wasm := filepath.Join(c.root, "build", "wasm", app+".wasm")
+		for _, f := range []string{bin, wasm} {
+			if _, err := os.Stat(f); err != nil {
+				return fmt.Errorf("%s is missing (run make wasm build): %v", rel(c.root, f), err)
+			}
+		}
+		out, _ := run(ctx, c.root, nil, bin, "version")
+		p.version = firstLine(out)
+		return nil
+	}
+	p.argv = func(c *config, port int, dir string) ([]string, error) {
+		return []string{filepath.Join(c.root, "bin", "ptsevent"), "serve",
+			"--listen", "127.0.0.1:" + strconv.Itoa(port),
+			"--workers", strconv.Itoa(c.pin.workers()),
+			"--backend", backend,
+			"--shutdown-timeout", "2s",
+			filepath.Join(c.root, "build", "wasm", app+".wasm")}, nil
+	}
+	return p
+}
+
+// goPeer is a native Go server built from bench/peers/DIR.
+func goPeer(name, short, dir, module string) *peer {
+	p := &peer{name: name, short: short}
+	bin := func(c *config) string { return filepath.Join(c.buildDir, "peer-"+dir) }
+	p.prepare = func(ctx context.Context, c *config) error {
+		if _, err := run(ctx, c.benchDir, nil, "go", "build", "-o", bin(c), "./peers/"+dir); err != nil {
+			return err
+		}
+		v := goVersion(ctx, c)
+		if module != "" {
+			out, err := run(ctx, c.benchDir, nil, "go", "list", "-m", "-f", "{{.Path}} {{.Version}}", module)
+			if err == nil {
+				v = strings.TrimSpace(out) + ", " + v
+			}
+		}
+		p.version = v
+		return nil
+	}
+	p.argv = func(c *config, port int, _ string) ([]string, error) {
+		return []string{bin(c), "-listen", "127.0.0.1:" + strconv.Itoa(port)}, nil
+	}
+	return p
+}
+
+// httpWasmPeer is net/http serving the C guest bench/guests/httpwasm-hello
+// through github.com/http-wasm/http-wasm-host-go. Its module
+// (bench/peers/httpwasm) lists no requirements: it is copied to a scratch
+// directory and resolved through the module proxy here, so that a proxy
+// that does not serve http-wasm-host-go makes this peer missing instead
+// of breaking the bench module.
+func httpWasmPeer() *peer {
+	p := &peer{name: "http-wasm-host-go (net/http), C guest", short: "http-wasm\nC guest"}
+	bin := func(c *config) string { return filepath.Join(c.buildDir, "peer-httpwasm") }
+	guest := func(c *config) string { return filepath.Join(c.buildDir, "httpwasm-hello.wasm") }
+	p.prepare = func(ctx context.Context, c *config) error {
+		if _, err := run(ctx, c.benchDir, nil, "clang", "--target=wasm32-wasi", "-O2", "-Wall", "-nostdlib",
+			"-Wl,--no-entry", "-o", guest(c), "guests/httpwasm-hello/main.c"); err != nil {
+			return fmt.Errorf("building the guest: %w", err)
+		}
+		src, err := os.MkdirTemp("", "runbench-httpwasm-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(src)
+		for _, f := range []string{"go.mod", "main.go"} {
+			b, err := os.ReadFile(filepath.Join(c.benchDir, "peers", "httpwasm", f))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(src, f), b, 0o644); err != nil {
+				return err
+			}
+		}
+		tctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		defer cancel()
+		if out, err := run(tctx, src, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "tidy"); err != nil {
+			return fmt.Errorf("the Go module proxy does not serve github.com/http-wasm/http-wasm-host-go: `go mod tidy` says: %s", proxyReason(out, err))
+		}
+		if _, err := run(tctx, src, nil, "go", "build", "-o", bin(c), "."); err != nil {
+			return err
+		}
+		out, _ := run(tctx, src, nil, "go", "list", "-m", "-f", "{{.Path}} {{.Version}}", "github.com/http-wasm/http-wasm-host-go")
+		p.version = strings.TrimSpace(out) + ", " + goVersion(ctx, c)
+		return nil
+	}
+	p.argv = func(c *config, port int, _ string) ([]string, error) {
+		return []string{bin(c), "-listen", "127.0.0.1:" + strconv.Itoa(port), "-guest", guest(c)}, nil
+	}
+	return p
+}
+
+var reURL = regexp.MustCompile(`reading https?://\S+: `)
+
+// proxyReason picks the informative lines of a failed module download
+// (without the proxy's address).
+func proxyReason(out string, err error) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		l = reURL.ReplaceAllString(strings.TrimSpace(l), "")
+		if strings.HasPrefix(l, "go: finding module") {
+			continue
+		}
+		if strings.Contains(l, "http-wasm-host-go") || strings.Contains(l, "server response") || strings.Contains(l, "Forbidden") {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) == 0 {
+		return oneLine(err.Error())
+	}
+	if len(keep) > 3 {
+		keep = keep[:3]
+	}
+	return oneLine(strings.Join(keep, " "))
+}
+
+func geventPeer() *peer {
+	p := &peer{name: "gevent pywsgi (Python)", short: "gevent\npywsgi"}
+	python := "/usr/bin/python3" // Debian's, where python3-gevent installs
+	p.prepare = func(ctx context.Context, c *config) error {
+		if _, err := os.Stat(python); err != nil {
+			python = "python3"
+		}
+		out, err := run(ctx, c.root, nil, python, "-c", "import sys, gevent; print('gevent', gevent.__version__, 'on Python', sys.version.split()[0])")
+		if err != nil {
+			return fmt.Errorf("python3-gevent is not installed (apt-get install python3-gevent): %s", oneLine(lastLines(out, 1)))
+		}
+		p.version = strings.TrimSpace(out)
+		return nil
+	}
+	p.argv = func(c *config, port int, _ string) ([]string, error) {
+		return []string{python, filepath.Join(c.benchDir, "peers", "gevent", "hello.py"), "127.0.0.1:" + strconv.Itoa(port)}, nil
+	}
+	return p
+}
+
+const nginxConf = `daemon off;
+master_process on;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/client_body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 75s;
+    server {
+        listen 127.0.0.1:%[2]d;
+        location / {
+            default_type "text/plain; charset=utf-8";
+            return 200 "Hello, World!\n";
+        }
+    }
+}
+`
+
+func nginxPeer() *peer {
+	p := &peer{name: "nginx return 200 (ceiling)", short: "nginx\nreturn 200"}
+	var bin string
+	p.prepare = func(ctx context.Context, c *config) error {
+		for _, cand := range []string{"nginx", "/usr/sbin/nginx"} {
+			if b, err := exec.LookPath(cand); err == nil {
+				bin = b
+				break
+			}
+		}
+		if bin == "" {
+			return errors.New("nginx is not installed (apt-get install nginx)")
+		}
+		out, _ := run(ctx, c.root, nil, bin, "-v")
+		p.version = strings.TrimPrefix(strings.TrimSpace(out), "nginx version: ")
+		return nil
+	}
+	p.argv = func(c *config, port int, dir string) ([]string, error) {
+		conf := filepath.Join(dir, "nginx.conf")
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, dir, port)), 0o644); err != nil {
+			return nil, err
+		}
+		return []string{bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")}, nil
+	}
+	return p
+}
+
+func allPeers() []*peer {
+	return []*peer{
+		ptseventPeer("Go", "hello", "libevent"),
+		ptseventPeer("Go", "hello", "epoll"),
+		ptseventPeer("C", "hello-c-app", "libevent"),
+		ptseventPeer("C", "hello-c-app", "epoll"),
+		goPeer("Go net/http (native)", "net/http", "nethttp", ""),
+		goPeer("fasthttp (native Go)", "fasthttp", "fasthttp", "github.com/valyala/fasthttp"),
+		httpWasmPeer(),
+		geventPeer(),
+		nginxPeer(),
+	}
+}
+
+// runPeers measures every peer in turn: prepare, start pinned, wait until
+// it answers, warm up, one wrk run per connection count, stop.
+func runPeers(ctx context.Context, c *config) []peerResult {
+	var results []peerResult
+	baselineName = fmt.Sprintf("ptsevent serve, Go guest, %s", defaultBackend(ctx, c))
+	for _, p := range allPeers() {
+		if c.only != nil && !c.only.MatchString(p.name) {
+			continue
+		}
+		res := peerResult{name: p.name, short: p.short, baseline: p.name == baselineName}
+		log.Printf("== %s", p.name)
+		if err := p.prepare(ctx, c); err != nil {
+			res.missing = err.Error()
+			log.Printf("   missing: %s", res.missing)
+			results = append(results, res)
+			continue
+		}
+		res.version = p.version
+		runs, err := measure(ctx, c, p)
+		res.runs = runs
+		if err != nil {
+			res.missing = err.Error()
+			log.Printf("   failed: %s", res.missing)
+		}
+		results = append(results, res)
+	}
+	return results
+}
+
+func measure(ctx context.Context, c *config, p *peer) ([]loadResult, error) {
+	slug := slugify(p.name)
+	dir, err := os.MkdirTemp("", "runbench-"+slug+"-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := p.argv(c, port, dir)
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(c.buildDir, "logs", slug+".log")
+	wrkLog := filepath.Join(c.buildDir, "logs", slug+".wrk.txt")
+	os.Remove(wrkLog)
+	waitQuiet(30 * time.Second)
+	srv, err := startServer(c.pin.serverCmd(argv), c.root, p.env, logPath)
+	if err != nil {
+		return nil, fmt.Errorf("failed to start: %v", err)
+	}
+	defer srv.stop(5 * time.Second)
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	t0 := time.Now()
+	if err := srv.waitReady(url, 30*time.Second); err != nil {
+		return nil, fmt.Errorf("failed to start: %v", err)
+	}
+	log.Printf("   ready in %v, pid %d: %s", time.Since(t0).Round(time.Millisecond), srv.pid(), strings.ReplaceAll(strings.Join(argv, " "), c.root+"/", ""))
+	if c.warmup > 0 {
+		if _, err := runWrk(ctx, c, url, c.conns[0], c.warmup, wrkLog, srv.pid()); err != nil {
+			return nil, fmt.Errorf("warm-up: %v", err)
+		}
+	}
+	var runs []loadResult
+	for _, n := range c.conns {
+		r, err := runWrk(ctx, c, url, n, c.duration, wrkLog, srv.pid())
+		if err != nil {
+			return runs, err
+		}
+		log.Printf("   %4d conns: %9.0f req/s  p50 %-9v p99 %-9v other load %3.0f%% %s", n, r.RPS, r.P50, r.P99, 100*r.Foreign, r.Errors)
+		runs = append(runs, r)
+		select {
+		case <-srv.exited:
+			return runs, fmt.Errorf("exited during the run (%v): %s", srv.err, oneLine(srv.logTail(5)))
+		default:
+		}
+	}
+	return runs, nil
+}
+
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+var goVersionCache string
+
+func goVersion(ctx context.Context, c *config) string {
+	if goVersionCache == "" {
+		out, _ := run(ctx, c.root, nil, "go", "env", "GOVERSION")
+		goVersionCache = strings.TrimSpace(out)
+	}
+	return goVersionCache
+}

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type machine struct {
+	cpuModel string
+	nproc    int
+	memory   string
+	kernel   string
+	goVer    string
+	wrk      string
+	ptsevent string
+	fdLimit  uint64
+}
+
+func describeMachine(c *config) machine {
+	m := machine{nproc: len(c.pin.all), fdLimit: fdLimit()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.cpuModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				var kb int64
+				fmt.Sscan(strings.TrimSpace(v), &kb)
+				m.memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	m.goVer = runtime.Version()
+	m.wrk = wrkVersion()
+	out, _ := run(context.Background(), c.root, nil, filepath.Join(c.root, "bin", "ptsevent"), "version")
+	m.ptsevent = strings.Join(strings.Fields(out), " ")
+	return m
+}
+
+type report struct {
+	cfg     *config
+	machine machine
+	peers   []peerResult
+	c10k    []c10kResult
+	micro   *microReport
+	elapsed time.Duration
+}
+
+func (r *report) baseline() *peerResult {
+	for i := range r.peers {
+		if r.peers[i].baseline && r.peers[i].missing == "" {
+			return &r.peers[i]
+		}
+	}
+	return nil
+}
+
+// ratio is p's req/s over the baseline's at the same connection count.
+func (r *report) ratio(p *peerResult, run loadResult) string {
+	b := r.baseline()
+	if b == nil {
+		return "n/a"
+	}
+	for _, br := range b.runs {
+		if br.Conns == run.Conns && br.RPS > 0 {
+			return fmt.Sprintf("%.2f×", run.RPS/br.RPS)
+		}
+	}
+	return "n/a"
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "–"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+}
+
+func fmtRPS(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	// thousands separators
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	return b.String()
+}
+
+// peerTable is the side-by-side table, in Markdown.
+func (r *report) peerTable() string {
+	var b strings.Builder
+	b.WriteString("| server | conns | req/s | p50 | p99 | vs ptsevent Go guest | errors | other load |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---|---:|\n")
+	for i := range r.peers {
+		p := &r.peers[i]
+		if len(p.runs) == 0 {
+			fmt.Fprintf(&b, "| %s | – | missing | | | | see below | |\n", p.name)
+			continue
+		}
+		for _, run := range p.runs {
+			name := p.name
+			if p.baseline {
+				name = "**" + name + "** (baseline)"
+			}
+			errs := run.Errors
+			if errs == "" {
+				errs = "0"
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %.0f%% |\n", name, run.Conns, fmtRPS(run.RPS),
+				fmtDur(run.P50), fmtDur(run.P99), r.ratio(p, run), errs, 100*run.Foreign)
+		}
+	}
+	return b.String()
+}
+
+func (r *report) missingList() string {
+	var b strings.Builder
+	for _, p := range r.peers {
+		if p.missing != "" {
+			fmt.Fprintf(&b, "- **%s**: %s\n", p.name, p.missing)
+		}
+	}
+	return b.String()
+}
+
+func (r *report) machineLines() string {
+	m, c := r.machine, r.cfg
+	var b strings.Builder
+	fmt.Fprintf(&b, "- CPU: %s, nproc %d; memory %s; Linux %s\n", m.cpuModel, m.nproc, m.memory, m.kernel)
+	fmt.Fprintf(&b, "- %s; %s; %s\n", m.ptsevent, m.wrk, m.goVer)
+	fmt.Fprintf(&b, "- Pinning: %s. ptsevent runs `--workers %d`; the Go peers' GOMAXPROCS follows the affinity mask (%d); nginx runs `worker_processes 1`; gevent is one process.\n",
+		c.pin.describe(), c.pin.workers(), c.pin.workers())
+	fmt.Fprintf(&b, "- Load: wrk --latency on loopback, keep-alive, GET / answered 200 `Hello, World!\\n` (14 bytes, text/plain) by every server (checked before loading); %v warm-up at %d connections, then %v at each of %s connections. Ratios are req/s over the baseline's at the same connection count.\n",
+		c.warmup, c.conns[0], c.duration, joinInts(c.conns))
+	b.WriteString("- Other load: the CPU that processes other than the server, wrk and this runner used during each run (100% = one core), since the machine may be shared; before each server the runner waits up to 30 s for a quiet second. Runs with much other load are noisy.\n")
+	return b.String()
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, " and ")
+}
+
+func (r *report) versions() string {
+	var b strings.Builder
+	for _, p := range r.peers {
+		if p.version != "" {
+			fmt.Fprintf(&b, "- %s: %s\n", p.name, p.version)
+		}
+	}
+	return b.String()
+}
+
+func (r *report) c10kSection() string {
+	var b strings.Builder
+	if len(r.c10k) == 0 {
+		return "Not run.\n"
+	}
+	if len(r.c10k) == 1 && r.c10k[0].skipped != "" {
+		fmt.Fprintf(&b, "Not measured: %s\n", r.c10k[0].skipped)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "An unmodified Go `net/http` server (`bench/guests/c10k`, GOOS=wasip1, a goroutine per connection) serves the listening socket it is given as descriptor 3; the compat WASI overlay turns its netpoller's `poll_oneoff` into waits on the loop. It runs on the server CPU. %d connections are opened (256 at a time, this process on the load CPU); each makes one request, then stays open and idle. RSS is the server process's VmRSS before (after 200 warm-up requests) and while they are held.\n\n",
+		r.c10k[0].target)
+	b.WriteString("| measure |")
+	for _, x := range r.c10k {
+		fmt.Fprintf(&b, " %s |", x.label)
+	}
+	b.WriteString("\n|---|")
+	for range r.c10k {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	row := func(name string, f func(x c10kResult) string) {
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, x := range r.c10k {
+			if x.skipped != "" {
+				b.WriteString(" not measured |")
+				continue
+			}
+			fmt.Fprintf(&b, " %s |", f(x))
+		}
+		b.WriteString("\n")
+	}
+	row("command", func(x c10kResult) string { return "`" + x.command + "`" })
+	row("connections held (answered, kept open)", func(x c10kResult) string {
+		s := fmt.Sprintf("%d of %d", x.held, x.target)
+		if x.stoppedEarly {
+			s += " (stopped after 256 failures)"
+		}
+		return s
+	})
+	row("time to open them", func(x c10kResult) string { return x.openTime.Round(time.Millisecond).String() })
+	row("server RSS before / while held", func(x c10kResult) string {
+		return fmt.Sprintf("%.1f / %.1f MiB", float64(x.rssBase)/(1<<20), float64(x.rssHeld)/(1<<20))
+	})
+	row("**RSS per held connection**", func(x c10kResult) string { return fmt.Sprintf("**%.1f KiB**", x.perConn()/1024) })
+	row("probe, keep-alive connection: p50 / **p99** / max", func(x c10kResult) string {
+		return fmt.Sprintf("%s / **%s** / %s (%d requests, %d errors)", fmtDur(x.probeKA.p50), fmtDur(x.probeKA.p99), fmtDur(x.probeKA.max), x.probeKA.n, x.probeKA.errs)
+	})
+	row("probe, new connection: p50 / p99 / max", func(x c10kResult) string {
+		return fmt.Sprintf("%s / %s / %s (%d requests, %d errors)", fmtDur(x.probeNew.p50), fmtDur(x.probeNew.p99), fmtDur(x.probeNew.max), x.probeNew.n, x.probeNew.errs)
+	})
+	row("held connections still answering at the end (sample)", func(x c10kResult) string { return fmt.Sprintf("%d of %d", x.alive, x.sampled) })
+	row("server process descriptor limit", func(x c10kResult) string { return fmt.Sprint(x.serverFDMax) })
+	b.WriteString("\n")
+	for _, x := range r.c10k {
+		switch {
+		case x.skipped != "":
+			fmt.Fprintf(&b, "- %s: not measured: %s\n", x.label, x.skipped)
+			continue
+		case x.failed > 0:
+			fmt.Fprintf(&b, "- %s: %d connections were not held (%s)", x.label, x.failed, strings.Join(x.firstErrors, "; "))
+			if x.serverSaid != "" {
+				fmt.Fprintf(&b, "; the server logged `%s`", strings.TrimSpace(x.serverSaid))
+			}
+			b.WriteString(".\n")
+		}
+		if x.note != "" {
+			fmt.Fprintf(&b, "- %s: %s.\n", x.label, x.note)
+		}
+		if x.serverFailed != "" {
+			fmt.Fprintf(&b, "- %s: server trouble: %s\n", x.label, x.serverFailed)
+		}
+	}
+	return b.String()
+}
+
+func (r *report) microSection() string {
+	m := r.micro
+	var b strings.Builder
+	if m == nil {
+		return "Not run (-skip-micro).\n"
+	}
+	fmt.Fprintf(&b, "From %s. Unpinned (both CPUs); one run each (`-count 1`), so treat small differences as noise.\n\n", m.source)
+	b.WriteString("| package | benchmark | iterations | ns/op | other metrics |\n|---|---|---:|---:|---|\n")
+	for _, x := range m.results {
+		ns := "–"
+		var other []string
+		for _, mt := range x.metrics {
+			if mt.unit == "ns/op" {
+				ns = fmtFloat(mt.value)
+				continue
+			}
+			other = append(other, fmtFloat(mt.value)+" "+mt.unit)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", x.pkg, x.name, x.iters, ns, strings.Join(other, ", "))
+	}
+	if len(m.problems) > 0 {
+		b.WriteString("\nProblems reported by go test:\n\n")
+		for _, p := range m.problems {
+			fmt.Fprintf(&b, "- `%s`\n", p)
+		}
+	}
+	return b.String()
+}
+
+func fmtFloat(v float64) string {
+	switch {
+	case v == float64(int64(v)) && v < 100:
+		return fmt.Sprintf("%d", int64(v))
+	case v >= 100:
+		return fmtRPS(v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	c := r.cfg
+	b.WriteString("# ptsevent benchmarks: latest run\n\n")
+	fmt.Fprintf(&b, "Generated by `make bench` (`bench/cmd/runbench`) on %s in %v. Command: `%s`.\n\n",
+		c.startedAt.UTC().Format("2006-01-02 15:04 MST"), r.elapsed.Round(time.Second), c.invocation)
+	b.WriteString("## Machine and method\n\n")
+	b.WriteString(r.machineLines())
+	b.WriteString("\n## HTTP hello world, side by side\n\n")
+	b.WriteString(r.peerTable())
+	b.WriteString("\n![requests per second by server](latest.png)\n\n")
+	if ml := r.missingList(); ml != "" {
+		b.WriteString("### Missing peers\n\n")
+		b.WriteString(ml)
+		b.WriteString("\n")
+	}
+	b.WriteString("### Versions\n\n")
+	b.WriteString(r.versions())
+	b.WriteString("\n## Concurrency: keep-alive connections held by one Go scheduler guest\n\n")
+	if c.skipC10K {
+		b.WriteString("Not run (-skip-c10k).\n")
+	} else {
+		b.WriteString(r.c10kSection())
+	}
+	b.WriteString("\n## Micro-benchmarks\n\n")
+	b.WriteString(r.microSection())
+	return b.String()
+}
+
+func (r *report) terminalSummary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-44s %6s %10s %10s %10s %8s %6s  %s\n", "server", "conns", "req/s", "p50", "p99", "ratio", "other", "errors")
+	for i := range r.peers {
+		p := &r.peers[i]
+		if len(p.runs) == 0 {
+			fmt.Fprintf(&b, "%-44s missing: %s\n", p.name, oneLine(p.missing))
+			continue
+		}
+		for _, run := range p.runs {
+			fmt.Fprintf(&b, "%-44s %6d %10.0f %10s %10s %8s %5.0f%%  %s\n", p.name, run.Conns, run.RPS, fmtDur(run.P50), fmtDur(run.P99), r.ratio(p, run), 100*run.Foreign, run.Errors)
+		}
+		if p.missing != "" {
+			fmt.Fprintf(&b, "%-44s failed: %s\n", "", oneLine(p.missing))
+		}
+	}
+	for _, x := range r.c10k {
+		switch {
+		case x.skipped != "":
+			fmt.Fprintf(&b, "\nconcurrency (%s): not measured: %s", x.label, x.skipped)
+		default:
+			fmt.Fprintf(&b, "\nconcurrency (%s): %d/%d held, %.1f KiB RSS per connection, probe p99 %s (keep-alive), %s (new connection)",
+				x.label, x.held, x.target, x.perConn()/1024, fmtDur(x.probeKA.p99), fmtDur(x.probeNew.p99))
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// failures lists what makes the run fail: a ptsevent server that could
+// not be measured, micro-benchmarks that failed.
+func (r *report) failures() []string {
+	var bad []string
+	for _, p := range r.peers {
+		if strings.HasPrefix(p.name, "ptsevent") && p.missing != "" {
+			bad = append(bad, p.name+": "+oneLine(p.missing))
+		}
+	}
+	if r.micro != nil && len(r.micro.problems) > 0 {
+		bad = append(bad, fmt.Sprintf("%d micro-benchmark problem(s), see the report", len(r.micro.problems)))
+	}
+	return bad
+}
