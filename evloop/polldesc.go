@@ -15,13 +15,13 @@ import (
 // Task.WaitFD, which clears the ready bit and parks until the next
 // readiness edge; retry.
 type PollDesc struct {
-	loop    *Loop
-	fd      int // -1 for virtual descriptors
-	seq     uint32
-	ready   Readiness
-	always  bool // not pollable: always ready (regular files)
-	closed  bool
-	stream  bool // see SetStream
+	loop   *Loop
+	fd     int // -1 for virtual descriptors
+	seq    uint32
+	ready  Readiness
+	always bool // not pollable: always ready (regular files)
+	closed bool
+	stream bool // see SetStream
 	// leveled is set once the ready bits reflect the kernel: an event
 	// arrived, or an operation found the descriptor drained or full. Until
 	// then TryRead and TryWrite make the system call whatever the bits say,
