@@ -106,8 +106,13 @@ func wrap(impl hostFunc) api.GoModuleFunc {
 			stack[0] = uint64(abi.ENOTCAPABLE)
 			return
 		}
-		c := call{ctx: ctx, in: in, mod: mod, mem: guestMem{mod.Memory()}, args: stack}
-		stack[0] = uint64(impl(&c))
+		// An instance runs one import at a time (wasm is single-threaded
+		// and imports do not call back into the guest), so the call's
+		// state lives in the instance rather than on the heap per call.
+		c := &in.curCall
+		*c = call{ctx: ctx, in: in, mod: mod, mem: guestMem{mod.Memory()}, args: stack}
+		stack[0] = uint64(impl(c))
+		*c = call{}
 	}
 }
 

@@ -63,6 +63,7 @@ type Instance struct {
 
 	pollItems []evloop.PollItem
 	iovs      [][]byte
+	curCall   call // the import in progress (see wrap)
 	// fns caches exported functions: wazero's ExportedFunction builds a new
 	// call engine (about 12 KB) on every lookup.
 	fns map[string]api.Function
