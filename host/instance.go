@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/ptsevent/ptsevent/evloop"
@@ -63,7 +64,8 @@ type Instance struct {
 
 	pollItems []evloop.PollItem
 	iovs      [][]byte
-	curCall   call // the import in progress (see wrap)
+	curCall   call      // the import in progress (see wrap)
+	wd        callWatch // the deadline of the call in flight
 	// fns caches exported functions: wazero's ExportedFunction builds a new
 	// call engine (about 12 KB) on every lookup.
 	fns map[string]api.Function
@@ -281,11 +283,11 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 	}
 	in.busy = true
 	in.task = t
-	stop := in.watch(ctx, t)
-	// in.ctx has no Done channel, so wazero starts no watchdog goroutine
-	// per call; watch closes the module itself when the call must end.
+	stopCancel := in.watch(ctx, t)
+	// in.ctx has no Done channel; watch closes the module itself when the
+	// call must end.
 	res, err := fn.Call(in.ctx, params...)
-	stop()
+	in.unwatch(stopCancel)
 	in.busy = false
 	in.task = nil
 	if err != nil {
@@ -298,47 +300,74 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 // errCallCanceled interrupts a call whose caller's context was canceled.
 var errCallCanceled = errors.New("host: call canceled")
 
+// callWatch enforces the deadline of an instance's calls with one timer
+// reused from call to call, so a call costs a Reset and a Stop rather than
+// new timers and closures.
+type callWatch struct {
+	timer *time.Timer
+	// deadline is the armed call's deadline (UnixNano), 0 when no call is
+	// armed. The timer's function reads it to ignore a late firing meant
+	// for an earlier call.
+	deadline atomic.Int64
+}
+
 // watch enforces a call's deadline (the earlier of ctx's and
 // InstanceConfig.Deadline) and ctx's cancellation without a goroutine per
-// call: a timer closes the module, which stops a computing guest at its
-// next loop header (wazero's close-on-context-done checks), and a loop
-// timer interrupts a guest suspended in an import.
-func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stop func()) {
+// call. At the deadline the instance's timer closes the module, which
+// stops a computing guest at its next loop header (wazero's
+// close-on-context-done checks), and posts an interrupt to the loop for a
+// guest suspended in an import. It returns the function that disarms
+// ctx's cancellation, or nil; call unwatch in any case.
+func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stopCancel func() bool) {
 	dl, hasDL := ctx.Deadline()
 	if in.cfg.Deadline > 0 {
 		if own := time.Now().Add(in.cfg.Deadline); !hasDL || own.Before(dl) {
 			dl, hasDL = own, true
 		}
 	}
-	mod, loop := in.mod, in.loop
-	var wd *time.Timer
-	var lt *evloop.Timer
 	if hasDL {
-		d := time.Until(dl)
-		wd = time.AfterFunc(d, func() {
-			_ = mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
-		})
-		lt = loop.AfterFunc(d, func() { t.Interrupt(evloop.ErrCanceled) })
+		in.wd.deadline.Store(dl.UnixNano())
+		if d := time.Until(dl); in.wd.timer == nil {
+			in.wd.timer = time.AfterFunc(d, in.deadlinePassed)
+		} else {
+			in.wd.timer.Reset(d)
+		}
 	}
-	var stopCancel func() bool
 	if ctx.Done() != nil {
-		stopCancel = context.AfterFunc(ctx, func() {
+		mod, loop := in.mod, in.loop
+		return context.AfterFunc(ctx, func() {
 			_ = mod.CloseWithExitCode(context.Background(), sys.ExitCodeContextCanceled)
 			loop.Post(func() { t.Interrupt(errCallCanceled) })
 		})
 	}
-	if wd == nil && stopCancel == nil {
-		return func() {}
+	return nil
+}
+
+// unwatch disarms what watch armed.
+func (in *Instance) unwatch(stopCancel func() bool) {
+	if in.wd.deadline.Load() != 0 {
+		in.wd.deadline.Store(0)
+		in.wd.timer.Stop()
 	}
-	return func() {
-		if wd != nil {
-			wd.Stop()
-			lt.Stop()
-		}
-		if stopCancel != nil {
-			stopCancel()
-		}
+	if stopCancel != nil {
+		stopCancel()
 	}
+}
+
+// deadlinePassed runs on the timer's goroutine when a call's deadline
+// passes: it closes the module and has the loop interrupt the call if it
+// is still the same call and suspended.
+func (in *Instance) deadlinePassed() {
+	dl := in.wd.deadline.Load()
+	if dl == 0 || time.Now().UnixNano() < dl {
+		return // fired late for a call that has ended
+	}
+	_ = in.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
+	in.loop.Post(func() {
+		if in.busy && in.task != nil && in.wd.deadline.Load() == dl {
+			in.task.Interrupt(evloop.ErrCanceled)
+		}
+	})
 }
 
 func (r *Runtime) nameOf(in *Instance) string {
@@ -367,6 +396,9 @@ func (in *Instance) Module() api.Module { return in.mod }
 func (in *Instance) Close() error {
 	in.fds.CloseAll()
 	in.broken = true
+	if in.wd.timer != nil {
+		in.wd.timer.Stop()
+	}
 	if in.mod != nil {
 		return in.mod.Close(context.Background())
 	}
