@@ -91,12 +91,14 @@ func runMain(args []string) int {
 		env     envList
 		listen  listenList
 		timeout time.Duration
+		maxFDs  int
 	)
 	rf.register(fs)
 	cf.register(fs)
 	fs.Var(&env, "env", "set the guest's environment variable: `KEY=VALUE`, or KEY to pass the host's value (repeatable)")
 	fs.DurationVar(&timeout, "timeout", 0, "stop the guest after `D`, e.g. 30s (0: no limit)")
 	fs.Var(&listen, "listen", "listen on `HOST:PORT` and preopen the socket for the guest as descriptor 3, 4, ... (repeatable)")
+	registerMaxFDs(fs, &maxFDs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -118,6 +120,10 @@ func runMain(args []string) int {
 		guestArgs = guestArgs[1:]
 	}
 	if err := rf.check(); err != nil {
+		fmt.Fprintf(os.Stderr, "ptsevent run: %v\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		return exitUsage
+	}
+	if err := checkMaxFDs("run", maxFDs); err != nil {
 		fmt.Fprintf(os.Stderr, "ptsevent run: %v\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		return exitUsage
 	}
@@ -154,6 +160,7 @@ func runMain(args []string) int {
 		Deadline:  timeout,
 		Listeners: listeners,
 	}
+	cfg.MaxDescriptors = maxFDs
 	type result struct {
 		code uint32
 		err  error

@@ -175,3 +175,24 @@ func (r *runtimeFlags) newRuntime(ctx context.Context, loops int) (*host.Runtime
 	}
 	return host.NewRuntime(ctx, host.Config{Backend: r.backend, Loops: loops, CacheDir: cache})
 }
+
+// registerMaxFDs registers --max-fds, the size of each guest instance's
+// descriptor table (InstanceConfig.MaxDescriptors).
+func registerMaxFDs(fs *flag.FlagSet, p *int) {
+	fs.IntVar(p, "max-fds", host.DefaultMaxDescriptors,
+		"let each guest instance hold up to `N` descriptors (sockets, pipes, files; standard input, output and error count); beyond, it gets EMFILE")
+}
+
+// checkMaxFDs validates --max-fds. Go already raises the process's soft
+// RLIMIT_NOFILE to its hard limit at start, so it only warns when N is
+// beyond that limit: the guest would then get ENFILE/EMFILE before its
+// table is full.
+func checkMaxFDs(cmd string, n int) error {
+	if n < 3 {
+		return fmt.Errorf("%w: --max-fds %d: want at least 3", errUsage, n)
+	}
+	if lim, ok := openFileLimit(); ok && uint64(n) > lim {
+		fmt.Fprintf(os.Stderr, "ptsevent %s: warning: --max-fds %d exceeds this process's open-file limit (%d; see ulimit -n): the guest may get EMFILE earlier\n", cmd, n, lim)
+	}
+	return nil
+}
