@@ -3,9 +3,12 @@ package host
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ptsevent/ptsevent/abi"
 	"github.com/ptsevent/ptsevent/evloop"
 )
 
@@ -36,6 +39,29 @@ type Command struct {
 // the start functions return, exit or trap; the instance is then closed.
 // Call Start from the loop's goroutine (a task or a function posted to it).
 func (m *Module) Start(ctx context.Context, loop *evloop.Loop, cfg InstanceConfig) *Command {
+	return m.StartWith(ctx, loop, cfg, CommandHooks{})
+}
+
+// CommandHooks are the optional hooks of a command started with
+// Module.StartWith. Both run on the loop goroutine.
+type CommandHooks struct {
+	// Setup runs on the command's task once the WASI descriptors (standard
+	// I/O, preopened listeners and directories) are in the table and
+	// before the start functions: it may add descriptors, and returns
+	// environment variables ("KEY=value") to add to cfg.Env (a scheduler
+	// gateway guest learns its listener's number this way). An error ends
+	// the command with exit code 1.
+	Setup func(in *Instance) (env []string, err error)
+	// OnEnd runs when the command has ended, after its descriptors were
+	// closed and before Done receives the result. While the descriptors
+	// close (their streams' Close methods run), Running already reports
+	// false, so a stream can tell the command's teardown from a guest's
+	// close.
+	OnEnd func(CommandResult)
+}
+
+// StartWith is Start with hooks.
+func (m *Module) StartWith(ctx context.Context, loop *evloop.Loop, cfg InstanceConfig, hooks CommandHooks) *Command {
 	start := cfg.StartFunctions
 	if start == nil {
 		start = []string{"_start"}
@@ -54,22 +80,38 @@ func (m *Module) Start(ctx context.Context, loop *evloop.Loop, cfg InstanceConfi
 		var res CommandResult
 		if err := in.setupWASI(); err != nil {
 			res = CommandResult{ExitCode: 1, Err: err}
+		} else if env, err := runSetup(hooks.Setup, in); err != nil {
+			res = CommandResult{ExitCode: 1, Err: fmt.Errorf("host: command setup: %w", err)}
 		} else {
-			mod, ierr := m.rt.wr.InstantiateModule(m.importContext(cctx), m.compiled, m.moduleConfig(cfg, start))
+			mcfg := cfg
+			if len(env) > 0 {
+				mcfg.Env = append(slices.Clip(cfg.Env), env...)
+			}
+			mod, ierr := m.rt.wr.InstantiateModule(m.importContext(cctx), m.compiled, m.moduleConfig(mcfg, start))
 			if mod != nil {
 				mod.Close(context.Background())
 			}
 			res.ExitCode, res.Err = exitStatus(ierr)
 		}
+		c.ended = true
+		c.task = nil
 		in.fds.CloseAll()
 		in.busy = false
 		in.task = nil
 		in.broken = true
-		c.ended = true
-		c.task = nil
+		if hooks.OnEnd != nil {
+			hooks.OnEnd(res)
+		}
 		c.done <- res
 	})
 	return c
+}
+
+func runSetup(setup func(*Instance) ([]string, error), in *Instance) ([]string, error) {
+	if setup == nil {
+		return nil, nil
+	}
+	return setup(in)
 }
 
 // Instance returns the command's instance. Its Module is nil until the
@@ -95,6 +137,44 @@ func (c *Command) Stop() {
 		c.task.Interrupt(evloop.ErrCanceled)
 	}
 }
+
+// Kill ends a running command from any goroutine: its context is
+// canceled, so wazero stops a guest that computes at its next loop header
+// (one suspended in an import wakes at its next wait). It is the watchdog's
+// way out of a guest that holds its loop; on the loop goroutine, Stop is
+// more thorough.
+func (c *Command) Kill() { c.cancel() }
+
+// GatewayListenerEnv is the environment variable that tells a scheduler
+// gateway guest the number of its GatewayListener descriptor (see SPEC.md,
+// Gateway). The Go SDK's gateway package reads it.
+const GatewayListenerEnv = "PTSEVENT_GATEWAY_FD"
+
+// Revoke takes descriptor fd away from the guest without freeing its
+// number: what it refers to is closed (waiters on a PollDesc it owns wake
+// with EBADF), and until the guest closes fd, every operation on it fails
+// with EBADF and polls report it at once as closed. A server revokes a
+// request that it ended without the guest (a deadline): a guest goroutine
+// still holding the number cannot then reach the next request given that
+// number. Loop goroutine only.
+func (t *FDTable) Revoke(fd int32) abi.Errno {
+	d, e := t.Get(fd)
+	if e != 0 {
+		return e
+	}
+	d.close()
+	pd := t.loop.NewVirtual()
+	pd.Close()
+	*d = Desc{Kind: KindVirtual, OSFd: -1, PD: pd, Stream: revoked{}, NonBlock: d.NonBlock, borrowedPD: true}
+	return 0
+}
+
+// revoked is the stream of a revoked descriptor.
+type revoked struct{}
+
+func (revoked) Read([]byte) (int, error)  { return 0, unix.EBADF }
+func (revoked) Write([]byte) (int, error) { return 0, unix.EBADF }
+func (revoked) Close() error              { return nil }
 
 // GatewayListener is the request listener of a scheduler gateway guest: a
 // virtual descriptor a long-running command instance accepts requests from
@@ -172,3 +252,10 @@ func (l *GatewayListener) Close() error {
 	}
 	return nil
 }
+
+// HasWASIOverlay reports whether the runtime's wasi_snapshot_preview1 is
+// an overlay on the instances' descriptor tables (Config.WASI or
+// SetDefaultWASI, e.g. compat.Module) rather than wazero's own. A
+// scheduler gateway guest needs one: its Go runtime waits for request
+// descriptors in poll_oneoff.
+func (r *Runtime) HasWASIOverlay() bool { return r.wasi != nil }

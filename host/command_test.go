@@ -146,3 +146,85 @@ func TestGatewayListener(t *testing.T) {
 		t.Fatal("loop did not run the test")
 	}
 }
+
+// probe is a stream that records whether its command was running when the
+// stream was closed.
+type probe struct {
+	cmd          **host.Command
+	closed       bool
+	runningClose bool
+}
+
+func (p *probe) Read([]byte) (int, error)  { return 0, unix.EAGAIN }
+func (p *probe) Write([]byte) (int, error) { return 0, unix.EAGAIN }
+func (p *probe) Close() error {
+	p.closed = true
+	p.runningClose = (*p.cmd).Running()
+	return nil
+}
+
+// TestCommandHooks: Setup adds descriptors and environment before the
+// guest starts, OnEnd sees the result after the teardown, during which
+// Running is already false; Revoke keeps a number but takes its stream
+// away.
+func TestCommandHooks(t *testing.T) {
+	wasm := testguest.Go(t, "tests/guests/hostcore")
+	rt := newRuntime(t, evloop.Backends()[0])
+	mod, err := rt.Compile(context.Background(), wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := rt.NextLoop()
+	type outcome struct {
+		setupFD  int32
+		onEnd    *host.CommandResult
+		probe    *probe
+		revokeOK string
+	}
+	out := make(chan *outcome, 1)
+	var cmd *host.Command
+	o := &outcome{probe: &probe{cmd: &cmd}}
+	loop.Post(func() {
+		cmd = mod.StartWith(context.Background(), loop, host.InstanceConfig{Args: []string{"g", "block"}}, host.CommandHooks{
+			Setup: func(in *host.Instance) ([]string, error) {
+				fd, _, e := in.FDs().AddStream(o.probe, loop.NewVirtual(), true)
+				if e != 0 {
+					return nil, e
+				}
+				o.setupFD = fd
+				// A second descriptor, revoked at once.
+				pd := loop.NewVirtual()
+				rfd, _, _ := in.FDs().AddStream(&probe{cmd: &cmd}, pd, true)
+				if e := in.FDs().Revoke(rfd); e != 0 {
+					o.revokeOK = "Revoke: " + e.Error()
+				} else if d, e := in.FDs().Get(rfd); e != 0 {
+					o.revokeOK = "revoked number freed"
+				} else if _, err := d.Stream.Read(make([]byte, 1)); err != unix.EBADF {
+					o.revokeOK = fmt.Sprintf("read on a revoked descriptor: %v", err)
+				} else if d.PD.Ready()&evloop.Closed == 0 {
+					o.revokeOK = "revoked descriptor does not poll as closed"
+				}
+				return []string{"X=1"}, nil
+			},
+			OnEnd: func(r host.CommandResult) {
+				o.onEnd = &r
+				out <- o
+			},
+		})
+		loop.AfterFunc(50*time.Millisecond, cmd.Stop)
+	})
+	select {
+	case o := <-out:
+		if o.setupFD < 3 || o.onEnd == nil || o.onEnd.Err == nil || o.revokeOK != "" {
+			t.Fatalf("outcome %+v (result %+v)", o, o.onEnd)
+		}
+		if !o.probe.closed || o.probe.runningClose {
+			t.Fatalf("probe closed %v, while running %v", o.probe.closed, o.probe.runningClose)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("command did not end")
+	}
+	if r := waitCommand(t, cmd); r.Err == nil {
+		t.Fatalf("Done: %+v", r)
+	}
+}

@@ -15,6 +15,9 @@ func (c *call) gatewayRequest() (GatewayRequest, abi.Errno) {
 	}
 	r, ok := d.Stream.(GatewayRequest)
 	if !ok {
+		if _, ok := d.Stream.(revoked); ok {
+			return nil, abi.EBADF // a request the server ended (FDTable.Revoke)
+		}
 		return nil, abi.EINVAL
 	}
 	return r, 0

@@ -425,7 +425,9 @@ func (c *conn) handle() bool {
 		c.pd.SetReady(evloop.Readable)
 	}
 
+	s.inflight.Add(1)
 	fail, failErr := c.callGuest()
+	s.inflight.Add(-1)
 	keep := c.finish(fail)
 	s.stats.requests.Add(1)
 	if s.AccessLog {
@@ -451,6 +453,9 @@ func (c *conn) handle() bool {
 func (c *conn) callGuest() (int, error) {
 	s := c.s
 	w := c.w
+	if w.sched != nil {
+		return c.callSched()
+	}
 	ctx := context.Background()
 	in, err := w.pool.Get(ctx, c.t)
 	if err != nil {

@@ -42,4 +42,23 @@
 // A guest that traps, exits, returns non-zero or passes its deadline fails
 // only its own request (500, or 503 for the deadline), is logged with the
 // wasm stack, and its instance is discarded and replaced.
+//
+// # Scheduler-style apps
+//
+// The above is the blocking style: a reactor exporting pts_handle, one
+// request per instance at a time. A command (a Go main calling the SDK's
+// gateway.Serve) is served in the scheduler style instead ([Style]): each
+// worker starts one instance of it with [host.Module.StartWith], with a
+// [host.GatewayListener] in its table (its number in PTSEVENT_GATEWAY_FD).
+// A connection task adds each parsed request to that table as a
+// non-blocking descriptor, queues it on the listener and parks until the
+// guest closes it, the command ends, or the request deadline passes (503,
+// and the descriptor is revoked). The guest's reads and writes never park
+// the command's task: they return EAGAIN, and its Go runtime parks the
+// goroutine and waits for all of its descriptors in poll_oneoff (the WASI
+// overlay's). A command that exits or traps fails its requests in flight
+// (500) and is restarted, with backoff when it keeps failing at start; one
+// that computes past the request deadline without waiting is stopped by a
+// watchdog (503). Shutdown drains the requests in flight, then closes the
+// listener, so the guest's Serve returns.
 package wsgihost

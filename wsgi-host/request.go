@@ -63,6 +63,13 @@ type request struct {
 	framing    int
 	written    int64 // body bytes the guest wrote
 	bodyStart  int   // where this response's body starts in c.out
+
+	// Scheduler style: the command serving the request, whether the
+	// guest closed the request, and why the command failed it.
+	cmd         *host.Command
+	guestClosed bool
+	cmdErr      error
+	cmdStatus   int
 }
 
 var _ host.GatewayRequest = (*request)(nil)
@@ -397,8 +404,21 @@ func (r *request) Write(p []byte) (int, error) {
 
 // Close implements host.Stream. When the guest closes the descriptor the
 // response ends: the rest is sent without waiting for the call to return.
+// For a scheduler-style guest, the close ends the request and wakes the
+// connection's task; a close by the command's teardown does neither (the
+// server fails the request).
 func (r *request) Close() error {
-	if r.callDone || r.ended {
+	if r.callDone {
+		return nil
+	}
+	if r.cmd != nil {
+		if !r.cmd.Running() {
+			return nil
+		}
+		r.guestClosed = true
+		r.c.t.Interrupt(errRequestDone)
+	}
+	if r.ended {
 		return nil
 	}
 	if r.started && !r.poisoned {

@@ -71,6 +71,27 @@ func TestServeCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("scheduler", func(t *testing.T) {
+		sched := testguest.GoPath(t, schedExampleDir)
+		cmd, url, stderr := startServe(t, bin, sched, "--workers", "1")
+		c := &http.Client{Timeout: 10 * time.Second}
+		if code, body, h := httpGet(t, c, url); code != 200 || body != "Hello, World!\n" || h.Get("X-Instance") == "" {
+			t.Fatalf("GET /: %d %q %v\n%s", code, body, h, stderr)
+		}
+		if code, body, _ := httpGet(t, c, url+"sleep?ms=10"); code != 200 || !strings.HasPrefix(body, "slept ") {
+			t.Fatalf("GET /sleep: %d %q", code, body)
+		}
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitExit(cmd, 10*time.Second); err != nil {
+			t.Fatalf("ptsevent serve after SIGTERM: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(stderr.String(), "style=scheduler") || !strings.Contains(stderr.String(), "stopped") {
+			t.Errorf("stderr:\n%s", stderr)
+		}
+	})
+
 	t.Run("https", func(t *testing.T) {
 		_, roots, certFile, keyFile := selfSigned(t, t.TempDir())
 		cmd, url, stderr := startServe(t, bin, app, "--tls-cert", certFile, "--tls-key", keyFile, "--workers", "1")

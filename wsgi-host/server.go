@@ -44,8 +44,13 @@ var ErrServerClosed = http.ErrServerClosed
 type Server struct {
 	// Runtime provides the loops; nil means Module's runtime.
 	Runtime *host.Runtime
-	// Module is the guest app: it exports pts_handle (abi.Exports).
+	// Module is the guest app: a reactor exporting pts_handle
+	// (abi.Exports) or a command whose main calls the Go SDK's
+	// gateway.Serve (see Style).
 	Module *host.Module
+	// Style is how Module serves requests; StyleAuto (the zero value)
+	// detects it from the module's exports.
+	Style Style
 	// InstanceConfig configures each instance (capabilities, stdout and
 	// stderr, descriptor limit). Its Deadline, when 0, is RequestDeadline.
 	InstanceConfig host.InstanceConfig
@@ -54,7 +59,8 @@ type Server struct {
 	Workers int
 	// PoolSize bounds the instances per worker, that is the requests a
 	// worker serves at once (DefaultPoolSize when 0). A request that finds
-	// every instance busy waits for one.
+	// every instance busy waits for one. A scheduler-style app has one
+	// instance per worker and no such bound.
 	PoolSize int
 
 	// MaxRequestLine bounds the request line (414 beyond it).
@@ -81,7 +87,11 @@ type Server struct {
 	// bytes (the guest gets ETIMEDOUT; the connection closes).
 	WriteTimeout time.Duration
 	// RequestDeadline bounds each guest call: past it the instance is
-	// closed, computing or suspended, and the request fails with 503.
+	// closed, computing or suspended, and the request fails with 503. For
+	// a scheduler-style app it bounds each request: past it the request
+	// fails with 503 and its descriptor is revoked, while the instance
+	// serves on (unless it holds its loop that long: it is then stopped
+	// and replaced).
 	RequestDeadline time.Duration
 
 	// TLSConfig, when set, makes the server speak HTTPS (it needs at least
@@ -103,13 +113,17 @@ type Server struct {
 	done      chan struct{}
 	doneOnce  sync.Once
 	active    atomic.Int64
+	inflight  atomic.Int64
 	stats     counters
 	limits    http1.Limits
 	log       *slog.Logger
 	instCfg   host.InstanceConfig
 	tlsConfig *tls.Config
+	style     Style // resolved
 	// timeouts resolved (0: none)
-	headerTO, bodyTO, idleTO, writeTO time.Duration
+	headerTO, bodyTO, idleTO, writeTO, reqTO time.Duration
+	// cmdRunning counts the scheduler commands not ended yet.
+	cmdRunning atomic.Int64
 }
 
 const (
@@ -123,14 +137,16 @@ const (
 type Stats struct {
 	Requests      uint64 // requests answered (framing errors included)
 	ActiveConns   int64  // connections open now
+	InFlight      int64  // requests handed to the guest and not ended yet
 	FramingErrors uint64 // requests refused before reaching a guest
 	GuestErrors   uint64 // guest traps, exits, non-zero returns, bad responses (500)
 	GuestTimeouts uint64 // guest calls past RequestDeadline (503)
 	Instances     uint64 // instances discarded after a failure
+	Commands      uint64 // scheduler-style commands started (one per worker, plus restarts)
 }
 
 type counters struct {
-	requests, framing, guestErrors, guestTimeouts, discarded atomic.Uint64
+	requests, framing, guestErrors, guestTimeouts, discarded, commands atomic.Uint64
 }
 
 // Stats returns the server's counters.
@@ -138,10 +154,12 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Requests:      s.stats.requests.Load(),
 		ActiveConns:   s.active.Load(),
+		InFlight:      s.inflight.Load(),
 		FramingErrors: s.stats.framing.Load(),
 		GuestErrors:   s.stats.guestErrors.Load(),
 		GuestTimeouts: s.stats.guestTimeouts.Load(),
 		Instances:     s.stats.discarded.Load(),
+		Commands:      s.stats.commands.Load(),
 	}
 }
 
@@ -163,9 +181,11 @@ func (s *Server) init() error {
 	if s.Runtime == nil {
 		s.Runtime = s.Module.Runtime()
 	}
-	if !s.Module.HasExport(host.GatewayExport) {
-		return fmt.Errorf("wsgihost: %s exports no %s: build a gateway app as a reactor (Go: -buildmode=c-shared with gateway.Serve; C: -mexec-model=reactor)", s.Module.Name, host.GatewayExport)
+	st, err := s.resolveStyle()
+	if err != nil {
+		return err
 	}
+	s.style = st
 	if s.done == nil {
 		s.done = make(chan struct{})
 	}
@@ -182,6 +202,7 @@ func (s *Server) init() error {
 	if s.instCfg.Deadline == 0 {
 		s.instCfg.Deadline = timeout(s.RequestDeadline, DefaultRequestDeadline)
 	}
+	s.reqTO = max(s.instCfg.Deadline, 0)
 	if s.TLSConfig != nil {
 		c := s.TLSConfig.Clone()
 		if len(c.NextProtos) == 0 {
@@ -198,6 +219,14 @@ func (s *Server) nworkers() int {
 		n = s.Workers
 	}
 	return n
+}
+
+// GatewayStyle returns the style the server serves its app in, once
+// Listen or Serve resolved it (StyleAuto before).
+func (s *Server) GatewayStyle() Style {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.style
 }
 
 // Listen opens the server's listeners on addr ("host:port"; port 0 picks
@@ -326,7 +355,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.onWorkers(workers, (*worker).closeIdle)
 		}
 	}
-	s.finish(workers)
+	s.finish(workers, true)
 	return nil
 }
 
@@ -347,7 +376,7 @@ func (s *Server) Close() error {
 	for s.active.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
-	s.finish(workers)
+	s.finish(workers, false)
 	return nil
 }
 
@@ -364,8 +393,15 @@ func (s *Server) closeListenersNotServing() {
 	}
 }
 
-func (s *Server) finish(workers []*worker) {
-	s.onWorkers(workers, (*worker).closePool)
+// finish releases the workers' instances: the pools, and the scheduler
+// commands, which it waits for (a graceful stop lets a command return from
+// main).
+func (s *Server) finish(workers []*worker, graceful bool) {
+	s.onWorkers(workers, func(w *worker) { w.closePool(graceful) })
+	deadline := time.Now().Add(stopCommandTimeout + time.Second)
+	for s.cmdRunning.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
 	s.doneOnce.Do(func() { close(s.done) })
 }
 
@@ -396,7 +432,8 @@ type worker struct {
 	loop     *evloop.Loop
 	lfd      int
 	lpd      *evloop.PollDesc
-	pool     *host.Pool
+	pool     *host.Pool  // blocking style
+	sched    *schedState // scheduler style
 	conns    map[*conn]struct{}
 	free     []*conn
 	stopped  bool
@@ -424,12 +461,24 @@ func (w *worker) start(errs chan<- error) error {
 			w.local = a
 		}
 	}
+	w.scratch = make([]byte, 16<<10)
+	if s.style == StyleScheduler {
+		w.sched = newSchedState(w.loop)
+		w.startCommand()
+		if s.reqTO > 0 {
+			go w.watchdog(s.reqTO)
+		}
+		w.loop.Go(func(t *evloop.Task) {
+			errs <- nil
+			w.acceptLoop(t)
+		})
+		return nil
+	}
 	size := s.PoolSize
 	if size <= 0 {
 		size = DefaultPoolSize
 	}
 	w.pool = s.Module.NewPool(w.loop, s.instCfg, size)
-	w.scratch = make([]byte, 16<<10)
 	w.loop.Go(func(t *evloop.Task) {
 		in, err := w.pool.Get(context.Background(), t)
 		if err != nil {
@@ -549,9 +598,12 @@ func (w *worker) closeAll() {
 	}
 }
 
-func (w *worker) closePool() {
+func (w *worker) closePool(graceful bool) {
 	if w.pool != nil {
 		w.pool.Close()
+	}
+	if w.sched != nil {
+		w.stopCommand(graceful)
 	}
 }
 

@@ -33,6 +33,26 @@
 // ptsevent.Sleep), the instance is suspended and the host's loop serves
 // other requests. Wait with ptsevent.Sleep rather than time.Sleep.
 //
+// # Scheduler style: a command
+//
+// An app whose main calls Serve, built as an ordinary command
+// (GOOS=wasip1 GOARCH=wasm go build), is served in the scheduler style:
+// the host runs one instance per event loop for as long as it serves, and
+// Serve accepts requests from the host's request listener (the descriptor
+// named by PTSEVENT_GATEWAY_FD) and serves each on its own goroutine.
+// Requests are non-blocking descriptors, so a goroutine that waits (for
+// the body, for a slow client, in time.Sleep, on a channel) parks in the
+// Go runtime, which waits for all of them at once in poll_oneoff: one
+// instance serves thousands of slow requests. The request and response
+// mapping is the same as a reactor's; a panic is printed to stderr and
+// answered with 500 when nothing was sent yet. Serve returns when the
+// server stops.
+//
+//	func main() {
+//		http.HandleFunc("/", hello)
+//		gateway.Serve(nil)
+//	}
+//
 // The request: Method, URL (from REQUEST_URI), Proto, Header (from the
 // HTTP_* environ keys, names canonicalized: a header the client sent as
 // "X-Foo" arrives as "X-Foo"; repeated headers come joined with ", "),
@@ -51,6 +71,7 @@ package gateway
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -60,6 +81,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ptsevent/ptsevent/abi"
 	ptsevent "github.com/ptsevent/ptsevent/guest-sdk/go"
@@ -68,15 +90,25 @@ import (
 
 var handler http.Handler
 
-// Serve registers h as the app's handler (nil means
-// http.DefaultServeMux). Call it from an init function: in a reactor, main
-// does not run. Serve returns at once; the host calls the handler for each
-// request.
+// Serve runs h as the app's handler (nil means http.DefaultServeMux).
+//
+// In a reactor (blocking style), call it from an init function: main does
+// not run. Serve registers h and returns at once; the host calls the
+// handler for each request through pts_handle.
+//
+// In a command (scheduler style: main calls Serve), the host sets
+// PTSEVENT_GATEWAY_FD to its request listener and Serve blocks: it accepts
+// requests and serves each on its own goroutine, until the host closes the
+// listener (the server stops), when it returns. Without
+// PTSEVENT_GATEWAY_FD, Serve returns at once here too.
 func Serve(h http.Handler) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
 	handler = h
+	if v, ok := os.LookupEnv(ListenerEnv); ok {
+		serveCommand(h, v)
+	}
 }
 
 // errnoErr turns an import's result into an error (a ptsevent.Errno).
@@ -87,20 +119,82 @@ func errnoErr(e uint32) error {
 	return ptsevent.Errno(e)
 }
 
-// envBuf holds the current request's environ; it is reused (an instance
-// serves one request at a time).
-var envBuf = make([]byte, 4096)
+// reqFD is a request descriptor as the request's body and response writer
+// use it, with the buffers of its environ and header block. A reactor
+// serves one request at a time and reuses one (reactorFD); a command
+// serves each request on its goroutine with its own, whose waits go
+// through the Go runtime's poller (rc).
+type reqFD struct {
+	fd  int32
+	rc  syscall.RawConn // nil in a reactor: the descriptor blocks in the host
+	env []byte
+	hdr []byte
+}
 
-// readEnviron fetches the environ of request fd.
-func readEnviron(fd int32) ([]byte, error) {
+// reactorFD is the reactor's request descriptor, reused.
+var reactorFD = reqFD{env: make([]byte, 4096)}
+
+// read reads once from the request: the host suspends a reactor until
+// bytes come; a command's goroutine parks in the runtime's poller on
+// EAGAIN.
+func (f *reqFD) read(p []byte) (int, error) {
+	var n uint32
+	var e uint32
+	op := func() bool {
+		e = sys.Read(f.fd, &p[0], uint32(len(p)), &n)
+		return abi.Errno(e) != abi.EAGAIN
+	}
+	if err := f.do(f.rcRead, op); err != nil {
+		return 0, err
+	}
+	return int(n), errnoErr(e)
+}
+
+// write writes once to the request (a zero-length write flushes), waiting
+// as read does.
+func (f *reqFD) write(p []byte) (int, error) {
+	var n uint32
+	var e uint32
+	ptr := &zero
+	if len(p) > 0 {
+		ptr = &p[0]
+	}
+	op := func() bool {
+		e = sys.Write(f.fd, ptr, uint32(len(p)), &n)
+		return abi.Errno(e) != abi.EAGAIN
+	}
+	if err := f.do(f.rcWrite, op); err != nil {
+		return 0, err
+	}
+	return int(n), errnoErr(e)
+}
+
+func (f *reqFD) rcRead(op func(uintptr) bool) error  { return f.rc.Read(op) }
+func (f *reqFD) rcWrite(op func(uintptr) bool) error { return f.rc.Write(op) }
+
+// do runs op once in a reactor, or through wait (rc.Read or rc.Write)
+// until it no longer says EAGAIN in a command.
+func (f *reqFD) do(wait func(func(uintptr) bool) error, op func() bool) error {
+	if f.rc == nil {
+		op()
+		return nil
+	}
+	return wait(func(uintptr) bool { return op() })
+}
+
+// readEnviron fetches the environ of the request into f.env.
+func (f *reqFD) readEnviron() ([]byte, error) {
+	if len(f.env) == 0 {
+		f.env = make([]byte, 4096)
+	}
 	for {
 		var size uint32
-		e := sys.ReqEnviron(fd, &envBuf[0], uint32(len(envBuf)), &size)
+		e := sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size)
 		switch abi.Errno(e) {
 		case 0:
-			return envBuf[:size], nil
+			return f.env[:size], nil
 		case abi.ERANGE:
-			envBuf = make([]byte, size+size/2)
+			f.env = make([]byte, size+size/2)
 		default:
 			return nil, errnoErr(e)
 		}
@@ -113,31 +207,45 @@ func readEnviron(fd int32) ([]byte, error) {
 // pts_handle (to count requests, say) may call it too.
 func Handle(fd int32) int32 { return handle(fd) }
 
-// handle serves request fd with the registered handler.
-func handle(fd int32) (ret int32) {
-	h := handler
-	if h == nil {
+// handle serves request fd of a reactor with the registered handler.
+func handle(fd int32) int32 {
+	f := &reactorFD
+	f.fd = fd
+	if handler == nil {
 		fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve from an init function")
 		return 1
 	}
-	env, err := readEnviron(fd)
+	return serveRequest(handler, f)
+}
+
+// serveRequest serves the request on f with h and returns what pts_handle
+// returns: 0, or 1 when the request failed (h panicked, or the response
+// could not be sent).
+func serveRequest(h http.Handler, f *reqFD) (ret int32) {
+	env, err := f.readEnviron()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
 		return 1
 	}
-	req, err := newRequest(env, fd)
+	req, err := newRequest(env, f)
 	if err != nil {
-		w := &responseWriter{fd: fd, header: http.Header{}}
+		w := &responseWriter{f: f, header: http.Header{}}
 		http.Error(w, "400 Bad Request: "+err.Error(), http.StatusBadRequest)
 		return 0
 	}
-	w := &responseWriter{fd: fd, header: http.Header{}, req: req}
+	w := &responseWriter{f: f, header: http.Header{}, req: req}
 	defer func() {
 		if p := recover(); p != nil {
 			if p != http.ErrAbortHandler {
 				buf := make([]byte, 64<<10)
 				buf = buf[:runtime.Stack(buf, false)]
 				fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", req.Method, req.RequestURI, p, buf)
+			}
+			if f.rc != nil {
+				// A command ends the request by closing it: answer 500
+				// if nothing of the response went out (exc_info
+				// replaces a status not sent yet).
+				w.fail()
 			}
 			ret = 1
 		}
@@ -155,7 +263,7 @@ func handle(fd int32) (ret int32) {
 // newRequest builds the *http.Request of an environ. It allocates little:
 // every value is a substring of one copy of the environ, header values
 // share one backing array, and common header names come from a table.
-func newRequest(envb []byte, fd int32) (*http.Request, error) {
+func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	env := string(envb)
 	// Loops cost more in a guest than natively (each iteration may be a
 	// termination check): the environ is scanned once.
@@ -261,7 +369,7 @@ func newRequest(envb []byte, fd int32) (*http.Request, error) {
 	if r.ContentLength == 0 {
 		r.Body = http.NoBody
 	} else {
-		r.Body = &body{fd: fd}
+		r.Body = &body{f: f}
 	}
 	return r, nil
 }
@@ -339,7 +447,7 @@ func hasToken(v, t string) bool {
 
 // body reads the request body from the host.
 type body struct {
-	fd  int32
+	f   *reqFD
 	eof bool
 }
 
@@ -350,22 +458,22 @@ func (b *body) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n uint32
-	if e := sys.Read(b.fd, &p[0], uint32(len(p)), &n); e != 0 {
-		return 0, fmt.Errorf("gateway: reading the request body: %w", errnoErr(e))
+	n, err := b.f.read(p)
+	if err != nil {
+		return 0, fmt.Errorf("gateway: reading the request body: %w", err)
 	}
 	if n == 0 {
 		b.eof = true
 		return 0, io.EOF
 	}
-	return int(n), nil
+	return n, nil
 }
 
 func (b *body) Close() error { return nil }
 
 // responseWriter maps http.ResponseWriter onto start_response and write.
 type responseWriter struct {
-	fd          int32
+	f           *reqFD
 	req         *http.Request
 	header      http.Header
 	wroteHeader bool
@@ -393,8 +501,13 @@ func (w *responseWriter) WriteHeader(code int) {
 		return // 1xx: not supported by the gateway; the final status follows
 	}
 	w.wroteHeader = true
+	w.startResponse(code, 0)
+}
+
+// startResponse calls start_response with the status and the headers.
+func (w *responseWriter) startResponse(code int, flags int32) uint32 {
 	status := statusLine(code)
-	b := hdrBuf[:0]
+	b := w.f.hdr[:0]
 	for k, vs := range w.header {
 		if !validHeaderName(k) {
 			continue
@@ -406,18 +519,35 @@ func (w *responseWriter) WriteHeader(code int) {
 			b = append(b, 0)
 		}
 	}
-	hdrBuf = b
+	w.f.hdr = b
 	var p *byte
 	if len(b) > 0 {
 		p = &b[0]
 	}
-	if e := sys.StartResponse(w.fd, status, p, uint32(len(b)), 0); e != 0 {
+	e := sys.StartResponse(w.f.fd, status, p, uint32(len(b)), flags)
+	if e != 0 && flags == 0 {
 		w.err = fmt.Errorf("gateway: start_response: %w", errnoErr(e))
 	}
+	return e
 }
 
-// hdrBuf is the header block of the current response, reused.
-var hdrBuf []byte
+// fail answers 500 for a handler that panicked, unless part of the
+// response went out: start_response with exc_info replaces a status and
+// headers not sent yet (and drops the body buffered so far). Once part of
+// the response went out, it ends as sent when the request is closed.
+func (w *responseWriter) fail() {
+	w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "X-Content-Type-Options": {"nosniff"}}
+	flags := int32(0)
+	if w.wroteHeader {
+		flags = abi.START_RESPONSE_EXC_INFO
+	}
+	w.wroteHeader = true
+	if w.startResponse(http.StatusInternalServerError, flags) != 0 {
+		return
+	}
+	w.err = nil
+	_, _ = w.Write([]byte("Internal Server Error\n"))
+}
 
 // statusLines caches "200 OK" and the like.
 var statusLines [1000]string
@@ -468,12 +598,10 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	}
 	total := 0
 	for total < len(p) {
-		var n uint32
-		e := sys.Write(w.fd, &p[total], uint32(len(p)-total), &n)
-		total += int(n)
-		if e != 0 {
-			err := errnoErr(e)
-			if abi.Errno(e) == abi.EFBIG {
+		n, err := w.f.write(p[total:])
+		total += n
+		if err != nil {
+			if errors.Is(err, ptsevent.Errno(abi.EFBIG)) {
 				err = http.ErrContentLength
 			}
 			return total, err
@@ -495,9 +623,8 @@ func (w *responseWriter) Flush() {
 	if w.err != nil {
 		return
 	}
-	var n uint32
-	if e := sys.Write(w.fd, &zero, 0, &n); e != 0 {
-		w.err = errnoErr(e)
+	if _, err := w.f.write(nil); err != nil {
+		w.err = err
 	}
 }
 

@@ -25,7 +25,7 @@ func TestNewRequest(t *testing.T) {
 		"CONTENT_TYPE", "text/plain", "CONTENT_LENGTH", "3", "HTTP_HOST", "example.com:8080",
 		"HTTP_X_FORWARDED_FOR", "10.0.0.1, 10.0.0.2", "HTTP_X_CUSTOM_THING", "v", "HTTP_USER_AGENT", "ua",
 	)
-	r, err := newRequest(env, 3)
+	r, err := newRequest(env, &reqFD{fd: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,14 +56,14 @@ func TestNewRequest(t *testing.T) {
 
 	r, err = newRequest(environ("REQUEST_METHOD", "GET", "PATH_INFO", "/", "QUERY_STRING", "", "REQUEST_URI", "/",
 		"SERVER_PROTOCOL", "HTTP/1.0", "REMOTE_ADDR", "127.0.0.1", "REMOTE_PORT", "1", "URL_SCHEME", "http",
-		"HTTP_TRANSFER_ENCODING", "chunked"), 3)
+		"HTTP_TRANSFER_ENCODING", "chunked"), &reqFD{fd: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.TLS != nil || !r.Close || r.ContentLength != -1 || !reflect.DeepEqual(r.TransferEncoding, []string{"chunked"}) || r.Header.Get("Transfer-Encoding") != "" {
 		t.Errorf("HTTP/1.0 chunked: %+v", r)
 	}
-	if _, err := newRequest(environ("REQUEST_METHOD", "GET", "REQUEST_URI", "/", "SERVER_PROTOCOL", "HTTP/x"), 3); err == nil {
+	if _, err := newRequest(environ("REQUEST_METHOD", "GET", "REQUEST_URI", "/", "SERVER_PROTOCOL", "HTTP/x"), &reqFD{fd: 3}); err == nil {
 		t.Errorf("bad protocol accepted")
 	}
 }
@@ -102,11 +102,11 @@ func TestHeaderName(t *testing.T) {
 // TestWriteHeader checks the header block given to start_response (the
 // host-build import stub fails with ENOSYS, which the writer records).
 func TestWriteHeader(t *testing.T) {
-	w := &responseWriter{fd: 3, header: http.Header{}}
+	w := &responseWriter{f: &reqFD{fd: 3}, header: http.Header{}}
 	w.Header().Set("X-A", "1\r\nInjected: yes")
 	w.Header()["Bad Name"] = []string{"x"}
 	w.WriteHeader(http.StatusTeapot)
-	if got := string(hdrBuf); got != "X-A\x001  Injected: yes\x00" {
+	if got := string(w.f.hdr); got != "X-A\x001  Injected: yes\x00" {
 		t.Errorf("header block %q", got)
 	}
 	if w.err == nil {

@@ -1,0 +1,73 @@
+// Command gateway-sched is a scheduler-style gateway app for the server's
+// failure tests (wsgi-host): routes that end the instance in each way a
+// guest can, next to ordinary ones.
+//
+//	/            the instance's id (random, chosen at start)
+//	/sleep?ms=N  answers after N ms (time.Sleep)
+//	/exit        exits the program with status 3
+//	/trap        traps (an out-of-bounds memory access)
+//	/spin        computes forever, never waiting
+//	/head        sends the status and part of the body, then sleeps
+//	/panic-late  sends the status and part of the body, then panics
+//
+// With EXIT_AT_START=1 in its environment it exits before serving.
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"github.com/ptsevent/ptsevent/guest-sdk/go/gateway"
+)
+
+var sink byte
+
+func main() {
+	if os.Getenv("EXIT_AT_START") == "1" {
+		fmt.Fprintln(os.Stderr, "gateway-sched: exiting at start")
+		os.Exit(4)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	instance := hex.EncodeToString(b[:])
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, instance)
+	})
+	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintln(w, instance)
+	})
+	mux.HandleFunc("/exit", func(w http.ResponseWriter, r *http.Request) {
+		os.Exit(3)
+	})
+	mux.HandleFunc("/trap", func(w http.ResponseWriter, r *http.Request) {
+		addr := uintptr(0xfffffff0)
+		sink = *(*byte)(unsafe.Add(unsafe.Pointer(nil), addr))
+	})
+	mux.HandleFunc("/spin", func(w http.ResponseWriter, r *http.Request) {
+		for i := 1; i != 0; i++ { // 2^64 iterations: forever
+			sink += byte(i)
+		}
+		fmt.Fprintln(w, sink)
+	})
+	mux.HandleFunc("/head", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte("partial"))
+		w.(http.Flusher).Flush()
+		time.Sleep(time.Hour)
+	})
+	mux.HandleFunc("/panic-late", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("partial"))
+		w.(http.Flusher).Flush()
+		panic("gateway-sched: /panic-late")
+	})
+	gateway.Serve(mux)
+}

@@ -1,0 +1,401 @@
+package wsgihost
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ptsevent/ptsevent/compat"
+	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/ptsevent/ptsevent/host"
+)
+
+// Scheduler-style guests.
+const (
+	schedExampleDir = "examples/wasm/hello-sched"  // the example app
+	schedTestDir    = "tests/guests/gateway-sched" // exits, traps, spins on demand
+)
+
+var (
+	schedEnvsMu sync.Mutex
+	schedEnvs   = map[string]*testEnv{}
+)
+
+// getSchedEnv is getEnv with the WASI overlay, which scheduler-style
+// guests need.
+func getSchedEnv(t testing.TB, backend string) *testEnv {
+	t.Helper()
+	schedEnvsMu.Lock()
+	defer schedEnvsMu.Unlock()
+	if e, ok := schedEnvs[backend]; ok {
+		return e
+	}
+	rt, err := host.NewRuntime(context.Background(), host.Config{
+		Backend: backend, Loops: 2, CacheDir: wazeroCache(), Logger: quietLogger(), WASI: compat.Module,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{backend: backend, rt: rt, mods: map[string]*host.Module{}}
+	schedEnvs[backend] = e
+	// The runtime lives for the test binary: TestMain closes it.
+	envsMu.Lock()
+	envs["sched:"+backend] = e
+	envsMu.Unlock()
+	return e
+}
+
+func forEachSchedBackend(t *testing.T, f func(t *testing.T, e *testEnv)) {
+	for _, b := range evloop.Backends() {
+		t.Run(b, func(t *testing.T) { f(t, getSchedEnv(t, b)) })
+	}
+}
+
+// schedResult is one response read off a fresh connection.
+type schedResult struct {
+	status int
+	body   string
+	header http.Header
+	close  bool // Connection: close
+	err    error
+}
+
+// rawGet sends one request on a new connection and reads the response.
+func rawGet(addr, path string) schedResult {
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return schedResult{err: err}
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: test\r\n\r\n"); err != nil {
+		return schedResult{err: err}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: "GET"})
+	if err != nil {
+		return schedResult{err: err}
+	}
+	b, err := io.ReadAll(resp.Body)
+	return schedResult{status: resp.StatusCode, body: string(b), header: resp.Header, close: resp.Close, err: err}
+}
+
+// waitFor polls cond until it holds (failing the test after 30s).
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); !cond(); {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestSchedStyleDetected(t *testing.T) {
+	e := getSchedEnv(t, evloop.DefaultBackend())
+	s, _, _ := startServer(t, e, e.module(t, schedExampleDir), func(s *Server) { s.Workers = 1 })
+	if st := s.GatewayStyle(); st != StyleScheduler {
+		t.Fatalf("style %v", st)
+	}
+	// The reactor is served in the blocking style, and cannot be forced
+	// into the scheduler style.
+	b, _, _ := startServer(t, e, e.module(t, goGuestDir), func(s *Server) { s.Workers = 1 })
+	if st := b.GatewayStyle(); st != StyleBlocking {
+		t.Fatalf("reactor style %v", st)
+	}
+	bad := &Server{Module: e.module(t, cAppDir), Runtime: e.rt, Style: StyleScheduler}
+	if err := bad.Listen("127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "_start") {
+		bad.Close()
+		t.Fatalf("scheduler style for a reactor: %v", err)
+	}
+	// Without the WASI overlay, a scheduler app is refused.
+	plain := getEnv(t, evloop.DefaultBackend())
+	bad = &Server{Module: plain.module(t, schedExampleDir), Runtime: plain.rt}
+	if err := bad.Listen("127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "WASI overlay") {
+		bad.Close()
+		t.Fatalf("no overlay: %v", err)
+	}
+	if st, err := ParseStyle("scheduler"); err != nil || st != StyleScheduler {
+		t.Errorf("ParseStyle: %v %v", st, err)
+	}
+}
+
+// TestSchedConcurrent: 500 slow requests at once are served by one
+// instance on one loop.
+func TestSchedConcurrent(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, logs := startServer(t, e, e.module(t, schedExampleDir), func(s *Server) { s.Workers = 1 })
+		const n = 500
+		results := make([]schedResult, n)
+		var wg sync.WaitGroup
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = rawGet(addr, "/sleep?ms=200")
+			}()
+		}
+		wg.Wait()
+		ids := map[string]int{}
+		for i, r := range results {
+			if r.err != nil || r.status != 200 || !strings.HasPrefix(r.body, "slept ") {
+				t.Fatalf("request %d: %d %q %v\nlog:\n%s", i, r.status, r.body, r.err, logs)
+			}
+			ids[r.header.Get("X-Instance")]++
+		}
+		if len(ids) != 1 {
+			t.Errorf("instances that answered: %v", ids)
+		}
+		if st := s.Stats(); st.Commands != 1 || st.GuestErrors != 0 || st.Instances != 0 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
+// TestSchedConnections: keep-alive, pipelining (responses in order) and
+// request bodies, with Content-Length and chunked.
+func TestSchedConnections(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, _ := startServer(t, e, e.module(t, schedExampleDir), func(s *Server) { s.Workers = 1 })
+		raw := get("/sleep?ms=30") +
+			"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Type: text/x-a\r\nContent-Length: 5\r\n\r\nhello" +
+			get("/") +
+			"POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n" +
+			get("/env?x=1")
+		out, closed, wire := rawExchange(t, addr, raw, repeat("GET", 5), false)
+		want := []struct {
+			status int
+			body   string
+		}{{200, "slept "}, {200, "hello"}, {200, "Hello, World!\n"}, {200, "abcdefg"}, {200, "method: GET\npath: /env\nquery: x=1\n"}}
+		for i, w := range want {
+			if out[i].StatusCode != w.status || !strings.HasPrefix(string(out[i].body), w.body) {
+				t.Errorf("response %d: %d %q, want %d %q (wire %q)", i, out[i].StatusCode, out[i].body, w.status, w.body, wire)
+			}
+		}
+		if out[1].Header.Get("Content-Type") != "text/x-a" {
+			t.Errorf("echo Content-Type %q", out[1].Header.Get("Content-Type"))
+		}
+		if closed {
+			t.Errorf("connection closed after a keep-alive exchange")
+		}
+		// The same, one byte per write.
+		out, _, wire = rawExchange(t, addr, raw, repeat("GET", 5), true)
+		for i, w := range want {
+			if out[i].StatusCode != w.status || !strings.HasPrefix(string(out[i].body), w.body) {
+				t.Errorf("one byte per write: response %d: %d %q (wire %q)", i, out[i].StatusCode, out[i].body, wire)
+			}
+		}
+		// A net/http client on one keep-alive connection, with a body
+		// larger than the server's output buffer both ways.
+		c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+		defer c.CloseIdleConnections()
+		big := strings.Repeat("0123456789abcdef", 300000/16)
+		for i := 0; i < 3; i++ {
+			resp, err := c.Post("http://"+addr+"/echo", "application/octet-stream", strings.NewReader(big))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || string(b) != big {
+				t.Fatalf("big echo %d: %d bytes (want %d), %v", i, len(b), len(big), err)
+			}
+		}
+		if st := s.Stats(); st.Commands != 1 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
+// TestSchedPanic: a handler's panic fails its request only.
+func TestSchedPanic(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, _ := startServer(t, e, e.module(t, schedExampleDir), func(s *Server) { s.Workers = 1 })
+		first := rawGet(addr, "/")
+		r := rawGet(addr, "/panic")
+		if r.err != nil || r.status != 500 {
+			t.Fatalf("/panic: %d %q %v", r.status, r.body, r.err)
+		}
+		next := rawGet(addr, "/")
+		if next.status != 200 || next.header.Get("X-Instance") != first.header.Get("X-Instance") {
+			t.Fatalf("after /panic: %d %v (first %v)", next.status, next.header, first.header)
+		}
+		if st := s.Stats(); st.Commands != 1 || st.Instances != 0 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
+// TestSchedPanicLate: a panic after the head went out fails no other
+// request. (The response ends as sent: a request cannot be ended as
+// failed yet, see SPEC.md.)
+func TestSchedPanicLate(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, _ := startServer(t, e, e.module(t, schedTestDir), func(s *Server) { s.Workers = 1 })
+		if r := rawGet(addr, "/panic-late"); r.status != 200 {
+			t.Fatalf("/panic-late: %d %q %v", r.status, r.body, r.err)
+		}
+		if r := rawGet(addr, "/"); r.status != 200 {
+			t.Fatalf("after /panic-late: %d %v", r.status, r.err)
+		}
+		if st := s.Stats(); st.Commands != 1 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
+// TestSchedGuestEnds: a guest that exits or traps fails its requests in
+// flight (500), is logged and replaced.
+func TestSchedGuestEnds(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		for i, route := range []string{"/exit", "/trap"} {
+			t.Run(route[1:], func(t *testing.T) {
+				s, addr, logs := startServer(t, e, e.module(t, schedTestDir), func(s *Server) { s.Workers = 1 })
+				before := rawGet(addr, "/")
+				if before.status != 200 {
+					t.Fatalf("/: %d %v", before.status, before.err)
+				}
+				slow := make(chan schedResult, 1)
+				go func() { slow <- rawGet(addr, "/sleep?ms=60000") }()
+				waitFor(t, "the slow request in flight", func() bool { return s.Stats().InFlight == 1 })
+				r := rawGet(addr, route)
+				if r.err != nil || r.status != 500 {
+					t.Fatalf("%s: %d %q %v", route, r.status, r.body, r.err)
+				}
+				if r := <-slow; r.err != nil || r.status != 500 {
+					t.Fatalf("request in flight: %d %q %v", r.status, r.body, r.err)
+				}
+				after := rawGet(addr, "/")
+				if after.status != 200 || after.body == before.body {
+					t.Fatalf("after %s: %d %q (before %q)", route, after.status, after.body, before.body)
+				}
+				st := s.Stats()
+				if st.Commands != 2 || st.Instances != 1 || st.GuestErrors != 2 {
+					t.Errorf("stats %+v", st)
+				}
+				log := logs.String()
+				if !strings.Contains(log, "scheduler guest ended") || (i == 1 && !strings.Contains(log, "wasm stack trace")) {
+					t.Errorf("log:\n%s", log)
+				}
+			})
+		}
+	})
+}
+
+// TestSchedDeadline: a request past the deadline gets 503 while the
+// instance serves on; a guest that computes past it is stopped and
+// replaced.
+func TestSchedDeadline(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, logs := startServer(t, e, e.module(t, schedTestDir), func(s *Server) {
+			s.Workers = 1
+			s.RequestDeadline = 500 * time.Millisecond
+		})
+		id := rawGet(addr, "/").body
+		slow := make(chan schedResult, 1)
+		go func() { slow <- rawGet(addr, "/sleep?ms=600000") }()
+		waitFor(t, "the slow request in flight", func() bool { return s.Stats().InFlight == 1 })
+		// Other requests are served meanwhile, by the same instance.
+		if r := rawGet(addr, "/sleep?ms=1"); r.status != 200 || r.body != id {
+			t.Errorf("during the slow request: %d %q (id %q)", r.status, r.body, id)
+		}
+		if r := <-slow; r.err != nil || r.status != 503 {
+			t.Fatalf("slow request: %d %q %v", r.status, r.body, r.err)
+		}
+		if r := rawGet(addr, "/"); r.status != 200 || r.body != id {
+			t.Errorf("after the deadline: %d %q (id %q)", r.status, r.body, id)
+		}
+		// A response partly sent when the deadline passes: the connection
+		// closes, so the client sees a short body.
+		r := rawGet(addr, "/head")
+		if r.err == nil {
+			t.Errorf("/head: complete response %d %q", r.status, r.body)
+		}
+		if st := s.Stats(); st.Commands != 1 || st.GuestTimeouts != 2 {
+			t.Errorf("stats %+v", st)
+		}
+		// A guest that holds the loop is stopped by the watchdog.
+		r = rawGet(addr, "/spin")
+		if r.err != nil || r.status != 503 {
+			t.Fatalf("/spin: %d %q %v", r.status, r.body, r.err)
+		}
+		if r := rawGet(addr, "/"); r.status != 200 || r.body == id {
+			t.Errorf("after /spin: %d %q (id %q)", r.status, r.body, id)
+		}
+		if st := s.Stats(); st.Commands != 2 {
+			t.Errorf("stats %+v", st)
+		}
+		if !strings.Contains(logs.String(), "watchdog") {
+			t.Errorf("log:\n%s", logs)
+		}
+	})
+}
+
+// TestSchedExitAtStart: a guest that exits at start is restarted with
+// backoff; requests fail with 503 at their deadline, and the server stops
+// cleanly.
+func TestSchedExitAtStart(t *testing.T) {
+	e := getSchedEnv(t, evloop.DefaultBackend())
+	s, addr, logs := startServer(t, e, e.module(t, schedTestDir), func(s *Server) {
+		s.Workers = 1
+		s.RequestDeadline = 300 * time.Millisecond
+		s.InstanceConfig.Env = []string{"EXIT_AT_START=1"}
+	})
+	if r := rawGet(addr, "/"); r.err != nil || r.status != 503 {
+		t.Fatalf("/: %d %q %v", r.status, r.body, r.err)
+	}
+	waitFor(t, "a restart", func() bool { return s.Stats().Commands >= 2 })
+	if !strings.Contains(logs.String(), "exit code 4") {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// TestSchedShutdown: Shutdown lets the requests in flight finish, then
+// stops the guest (its Serve returns when the listener closes).
+func TestSchedShutdown(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		logs := &logBuffer{}
+		s := &Server{Module: e.module(t, schedExampleDir), Runtime: e.rt, Workers: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+		if err := s.Listen("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		addr := s.Addr().String()
+		served := make(chan error, 1)
+		go func() { served <- s.Serve() }()
+		const n = 5
+		results := make(chan schedResult, n)
+		for range n {
+			go func() { results <- rawGet(addr, "/sleep?ms=300") }()
+		}
+		waitFor(t, "requests in flight", func() bool { return s.Stats().InFlight == n })
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		for range n {
+			if r := <-results; r.err != nil || r.status != 200 || !r.close {
+				t.Errorf("request in flight: %d %q %v %v", r.status, r.body, r.err, r.header)
+			}
+		}
+		if err := <-served; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+		if n := s.cmdRunning.Load(); n != 0 {
+			t.Errorf("%d commands still running", n)
+		}
+		if strings.Contains(logs.String(), "restarting") {
+			t.Errorf("log:\n%s", logs)
+		}
+		if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			t.Errorf("still accepting after Shutdown")
+		}
+	})
+}
