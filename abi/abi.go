@@ -19,7 +19,7 @@ const ModuleName = "ptsevent"
 // Version<<16 | VersionMinor.
 const (
 	Version      = 1
-	VersionMinor = 0
+	VersionMinor = 1
 )
 
 // Address families (pts_sockaddr.family), numbered as in wasi-libc.

@@ -140,6 +140,8 @@ var Functions = []Func{
 		Doc: "Creates a pipe (pipe2(2)); fds receives the read end then the write end; flags may hold O_NONBLOCK.", Errors: errs(EMFILE)},
 	{Name: "open", Group: GroupFile, ResultIsErrno: true, Blocks: true, Params: join(buf("path"), []Param{p("flags", Value), p("mode", Value), p("fd", OutPtr)}),
 		Doc: "Opens a file under a preopened directory (open(2)); the path is relative to the guest's directory mounts and cannot escape them (os.Root). Pipes, FIFOs, sockets and character devices are waited on by the loop; regular-file I/O runs off the loop.", Errors: errs(ENOENT, EACCES, ENOTCAPABLE, EEXIST, EISDIR, ELOOP)},
+	{Name: "unlink", Group: GroupFile, ResultIsErrno: true, Params: buf("path"),
+		Doc: "Removes a file (unlink(2)): under a writable directory mount, resolved as open resolves it (os.Root), or a unix socket at a host path a bind grant's unix: pattern matches (only a socket there).", Errors: errs(ENOENT, EACCES, ENOTCAPABLE, EISDIR, EROFS, EINVAL)},
 	{Name: "fromfd", Group: GroupFile, ResultIsErrno: true, Params: join(buf("name"), []Param{p("fd", OutPtr)}),
 		Doc: "Adopts a descriptor the embedder granted under name (socket.fromfd): an inherited listening socket, say.", Errors: errs(ENOENT)},
 

@@ -499,3 +499,12 @@ func (b *libeventBackend) Close() error {
 	b.c, b.h = nil, 0
 	return nil
 }
+
+// eventBase returns the backend's struct event_base, for evloop/evdns (see
+// LibeventBase); nil once the backend is closed.
+func (b *libeventBackend) eventBase() unsafe.Pointer {
+	if b.c == nil {
+		return nil
+	}
+	return unsafe.Pointer(b.c.base)
+}

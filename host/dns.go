@@ -23,6 +23,11 @@ type ResolverConfig struct {
 	// non-nil: no search list); Ndots replaces its ndots option when > 0.
 	Search []string
 	Ndots  int
+	// PureGo makes loops on the libevent backend resolve with the pure-Go
+	// resolver too. By default they use libevent's evdns (evloop/evdns),
+	// and loops on other backends, or builds without cgo, the pure-Go one;
+	// both give guests the same answers and errors.
+	PureGo bool
 }
 
 func (c ResolverConfig) client() dnsclient.Config {
@@ -34,6 +39,7 @@ func (c ResolverConfig) client() dnsclient.Config {
 		Ndots:       c.Ndots,
 		Timeout:     c.Timeout,
 		Attempts:    c.Attempts,
+		PureGo:      c.PureGo,
 	}
 }
 

@@ -91,6 +91,11 @@ func TestDNSImports(t *testing.T) {
 		{"AI_NUMERICSERV with a number", "gai a.test 8080 inet stream numericserv 8", false, "ok stream,6,192.0.2.1:8080"},
 		{"AI_NUMERICHOST with an address", "gai 2001:db8::7 80 unspec stream numerichost 8", false, "ok stream,6,[2001:db8::7]:80"},
 		{"AI_NUMERICHOST with a name", "gai a.test 80 unspec stream numerichost 8", false, "EAI_NONAME"},
+		{"AI_CANONNAME accepted", "gai cname.test 80 inet stream canonname 8", false, "ok stream,6,192.0.2.2:80"},
+		{"AI_PASSIVE with a name", "gai a.test 80 inet stream passive 8", false, "ok stream,6,192.0.2.1:80"},
+		{"REFUSED", "gai refused.test 80 inet stream 0 8", false, "EAI_FAIL"},
+		{"malformed answer", "gai malformed.test 80 inet stream 0 8", false, "EAI_FAIL"},
+		{"gethostbyname AAAA", "ghbn aaaa.test inet6 8", false, "ok 2001:db8::1"},
 		{"numeric address of the other family", "gai 192.0.2.7 80 inet6 stream 0 8", false, "EAI_NODATA"},
 		{"bad family", "gai a.test 80 99 stream 0 8", false, "EAI_FAMILY"},
 		{"bad socktype", "gai a.test 80 inet 5 0 8", false, "EAI_SERVICE"},
@@ -137,14 +142,15 @@ func TestDNSImports(t *testing.T) {
 		{"bad pointers", "efault", false, efaultAll},
 		{"bad pointers, no DNS grant", "efault", true, efaultAll},
 	}
-	for _, backend := range evloop.Backends() {
-		t.Run(backend, func(t *testing.T) {
+	for _, run := range dnsRuns() {
+		t.Run(run, func(t *testing.T) {
+			backend, pure := strings.CutSuffix(run, "-purego")
 			ctx := context.Background()
 			rt, err := host.NewRuntime(ctx, host.Config{
 				Backend: backend, Loops: 1, CacheDir: cache,
 				Resolver: host.ResolverConfig{
 					Nameservers: []string{srv.Addr}, ResolvConf: rc, HostsFile: hosts,
-					Timeout: 200 * time.Millisecond, Attempts: 1,
+					Timeout: 200 * time.Millisecond, Attempts: 1, PureGo: pure,
 				},
 			})
 			if err != nil {
@@ -183,13 +189,15 @@ func TestDNSImportsLoopKeepsRunning(t *testing.T) {
 	wasm := testguest.Go(t, "tests/guests/dns")
 	rc, hosts := dnsFiles(t)
 	cache := t.TempDir()
-	for _, backend := range evloop.Backends() {
-		t.Run(backend, func(t *testing.T) {
+	for _, run := range dnsRuns() {
+		t.Run(run, func(t *testing.T) {
+			backend, pure := strings.CutSuffix(run, "-purego")
 			srv := dnstest.Start(t) // Release is one-way: a server per backend
 			ctx := context.Background()
 			rt, err := host.NewRuntime(ctx, host.Config{
 				Backend: backend, Loops: 1, CacheDir: cache,
-				Resolver: host.ResolverConfig{Nameservers: []string{srv.Addr}, ResolvConf: rc, HostsFile: hosts, Timeout: 20 * time.Second, Attempts: 1},
+				Resolver: host.ResolverConfig{Nameservers: []string{srv.Addr}, ResolvConf: rc, HostsFile: hosts,
+					Timeout: 20 * time.Second, Attempts: 1, PureGo: pure},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -266,6 +274,20 @@ func TestDNSImportsLoopKeepsRunning(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dnsRuns names the resolver set-ups the DNS tests run on: each backend
+// (libevent resolves with evdns, epoll with the pure-Go resolver), and
+// libevent with ResolverConfig.PureGo.
+func dnsRuns() []string {
+	var runs []string
+	for _, b := range evloop.Backends() {
+		runs = append(runs, b)
+		if b == "libevent" {
+			runs = append(runs, b+"-purego")
+		}
+	}
+	return runs
 }
 
 // TestDNSImportsBadNameserver checks that a malformed nameserver address

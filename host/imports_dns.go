@@ -13,8 +13,11 @@ import (
 )
 
 // The DNS imports. Lookups run on the instance's loop through that loop's
-// resolver (internal/dnsclient): the calling guest is suspended while a
-// query is in flight and every other task of the loop keeps running. All
+// resolver (internal/dnsclient, whose queries libevent's evdns carries on
+// the libevent backend and its own Go exchange on the others; guests see
+// the same answers and errors either way): the calling guest is suspended
+// while a query is in flight and every other task of the loop keeps
+// running. All
 // three need the DNS grant (EACCES without it), checked after the bounds
 // of every pointer, and before any lookup.
 

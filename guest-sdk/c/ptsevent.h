@@ -50,7 +50,7 @@ typedef uint32_t pts_errno_t;
  * | VersionMinor.
  */
 #define PTS_VERSION 1
-#define PTS_VERSION_MINOR 0
+#define PTS_VERSION_MINOR 1
 
 /* Address families (pts_sockaddr.family), numbered as in wasi-libc. */
 #define PTS_AF_UNSPEC 0
@@ -644,6 +644,16 @@ pts_errno_t pts_pipe(int32_t flags, int32_t *fds);
  */
 __attribute__((__import_module__("ptsevent"), __import_name__("open")))
 pts_errno_t pts_open(const char *path, uint32_t path_len, int32_t flags, int32_t mode, int32_t *fd);
+
+/* Removes a file (unlink(2)): under a writable directory mount, resolved as
+ * open resolves it (os.Root), or a unix socket at a host path a bind grant's
+ * unix: pattern matches (only a socket there).
+ *
+ * Blocks: no. Errors: ENOENT, EACCES, ENOTCAPABLE, EISDIR, EROFS, EINVAL,
+ * plus EFAULT.
+ */
+__attribute__((__import_module__("ptsevent"), __import_name__("unlink")))
+pts_errno_t pts_unlink(const char *path, uint32_t path_len);
 
 /* Adopts a descriptor the embedder granted under name (socket.fromfd): an
  * inherited listening socket, say.

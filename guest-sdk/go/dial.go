@@ -324,6 +324,11 @@ func Listen(network, address string) (*Listener, error) {
 		return nil, fail(err)
 	}
 	l := &Listener{d: fdesc{fd: fd, sock: true}, network: network, addr: laddr}
+	if k.unix && address != "" && address[0] != '@' {
+		// net.UnixListener removes the socket file it bound on Close.
+		l.path = address
+		l.unlink = address
+	}
 	if e := errno(sys.Listen(fd, 1024)); e != 0 {
 		l.d.close()
 		return nil, fail(e)

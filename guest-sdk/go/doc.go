@@ -20,6 +20,7 @@
 //	ptsevent.FileListener, FileConn, FromFD  net.FileListener, net.FileConn, os.NewFile (socket.fromfd)
 //	ptsevent.Socketpair      syscall.Socketpair          (socket.socketpair)
 //	ptsevent.Open            os.OpenFile                 (open, file)
+//	ptsevent.Unlink          os.Remove (files, unix socket files)  (os.unlink)
 //	ptsevent.TLSClient, TLSServer, DialTLS  tls.Client, tls.Server, tls.Dial (ssl.SSLSocket)
 //	ptsevent.Select, Poll    select(2), poll(2)          (select.select)
 //	ptsevent.Sleep           time.Sleep                  (time.sleep)

@@ -2,6 +2,7 @@ package ptsevent
 
 import (
 	"net"
+	"os"
 	"time"
 
 	"github.com/ptsevent/ptsevent/abi"
@@ -15,6 +16,10 @@ type Listener struct {
 	d       fdesc
 	network string
 	addr    net.Addr
+	// unlink is the socket file Close removes: the path of an AF_UNIX
+	// listener Listen bound, "" otherwise (see SetUnlinkOnClose).
+	unlink string
+	path   string
 }
 
 var _ net.Listener = (*Listener)(nil)
@@ -54,11 +59,37 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 }
 
 // Close stops listening; a goroutine blocked in Accept returns an error
-// matching net.ErrClosed. An AF_UNIX socket file is not removed (there is
-// no unlink import).
+// matching net.ErrClosed. As net.UnixListener's, the Close of an AF_UNIX
+// listener made by Listen also removes its socket file (unlink; errors
+// ignored), unless SetUnlinkOnClose(false) said otherwise.
 func (l *Listener) Close() error {
 	if e := l.d.close(); e != 0 {
 		return opError("close", l.network, nil, l.addr, &l.d, e)
+	}
+	if p := l.unlink; p != "" {
+		l.unlink = ""
+		sys.Unlink(p)
+	}
+	return nil
+}
+
+// SetUnlinkOnClose sets whether Close removes the socket file of an
+// AF_UNIX listener, as net.UnixListener.SetUnlinkOnClose does. By default
+// it does for listeners made by Listen, and not for FileListener's. It does
+// nothing for TCP listeners and abstract socket names.
+func (l *Listener) SetUnlinkOnClose(unlink bool) {
+	l.unlink = ""
+	if unlink {
+		l.unlink = l.path
+	}
+}
+
+// Unlink removes a file (unlink(2)): one under a directory the embedder
+// mounted (read-write), or an AF_UNIX socket file at a path the bind grant
+// covers. Directories are not removed. It replaces os.Remove for files.
+func Unlink(path string) error {
+	if e := errno(sys.Unlink(path)); e != 0 {
+		return &os.PathError{Op: "unlink", Path: path, Err: e}
 	}
 	return nil
 }

@@ -46,6 +46,10 @@ type Config struct {
 	// Rotate starts each query at the next server in turn instead of the
 	// first (resolv.conf's rotate option also sets it).
 	Rotate bool
+	// PureGo sends the queries with this package's own exchange even on a
+	// loop whose backend is libevent, where libevent's evdns carries them
+	// by default.
+	PureGo bool
 }
 
 // resolvConf is what a resolv.conf file says.

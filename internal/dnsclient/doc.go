@@ -1,8 +1,9 @@
 // Package dnsclient is ptsevent's DNS stub resolver. It runs inside evloop
 // tasks and never blocks its loop: each query goes out on a non-blocking UDP
-// socket registered with the loop, and the task parks in WaitFD until the
-// answer arrives or the attempt's deadline passes, so every other task of
-// the loop keeps running while a lookup is in flight.
+// socket registered with the loop (or through libevent's evdns on the
+// libevent backend, see below), and the task parks until the answer arrives
+// or the attempt's deadline passes, so every other task of the loop keeps
+// running while a lookup is in flight.
 //
 // What it does, in the order of a lookup: numeric addresses are returned as
 // they are; the hosts file (/etc/hosts or Config.HostsFile) is consulted
@@ -23,20 +24,27 @@
 // wait cut short by the loop (evloop.ErrCanceled, evloop.ErrLoopClosed) is
 // returned unwrapped so the caller can unwind its task.
 //
-// Why not libevent's evdns on the libevent backend: evdns delivers every
-// result through a C callback run inside event_base_loop, but tasks must
-// never be resumed from a C-to-Go callback (an iter.Pull coroutine must be
-// resumed with the thread-lock state it was created with), so results would
-// have to be queued on the C side and drained by the backend after each
-// Wait, which means a new Backend hook, linking libevent_extra as well as
-// libevent_core, and an evdns_base owned by the event_base that
-// evloop/libevent_cgo.go keeps private. evdns would also read resolv.conf
-// and the hosts file its own way and report errors in its own terms, so the
-// epoll backend (which still needs this resolver) and the libevent backend
-// would resolve differently and need two test matrices. The work it would
-// save is small: a stub resolver is a few sockets and timers, which the
-// loop already provides on both backends. So this pure-Go resolver serves
-// both backends; its sockets and deadlines go through the loop's Backend
-// like any other descriptor, and libevent does the waiting underneath when
-// it is the backend.
+// Two engines carry the queries. On a loop whose backend is epoll (and in
+// builds without cgo) it is this package's own exchange, above. On a loop
+// whose backend is libevent it is libevent's evdns (evloop/evdns), running
+// on the backend's own event_base: evdns sends the datagrams, matches the
+// replies and runs the retransmission timers inside the backend's Wait,
+// and its C callbacks only fill a completion queue and write an eventfd
+// that a task of the loop drains in Go, so no task is ever resumed from a
+// C-to-Go callback. Config.PureGo keeps the Go exchange on libevent loops.
+//
+// Everything a guest can observe is decided here, above the engines, so the
+// two backends answer alike: the hosts file, numeric names, localhost, the
+// search list and ndots, the server order, rounds and rotation (evdns is
+// given one nameserver per evdns_base and one transmission per question,
+// and this package walks the servers), and the choice among errors. evdns
+// outcomes are recorded as the replies exchangeUDP would have recorded.
+// Where libevent 2.1's evdns falls short, the question goes to the Go
+// exchange for the same server: a truncated answer (evdns has no TCP) and a
+// reply evdns could not use (malformed, or the right ID with the wrong
+// question, which evdns takes as a failure where this package ignores it).
+// evdns turns SERVFAIL into an immediate timeout; evloop/evdns reports an
+// early timeout as the server failure it was. The one difference left is
+// the canonical name LookupIP returns: evdns does not report CNAME chains,
+// so it is the name asked (the host's imports do not expose it).
 package dnsclient

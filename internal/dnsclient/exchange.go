@@ -22,6 +22,7 @@ const ednsSize = 1232
 type query struct {
 	name  string // fully qualified
 	qtype uint16
+	addr  netip.Addr // the address of a PTR query
 	id    uint16
 	wire  []byte
 
@@ -95,7 +96,13 @@ func (r *Resolver) exchange(t *evloop.Task, qs []*query) error {
 			if len(pending) == 0 {
 				return nil
 			}
-			if err := r.exchangeUDP(t, r.servers[(start+i)%n], pending); err != nil {
+			var err error
+			if r.ev != nil {
+				err = r.exchangeEvdns(t, (start+i)%n, pending)
+			} else {
+				err = r.exchangeUDP(t, r.servers[(start+i)%n], pending)
+			}
+			if err != nil {
 				return err
 			}
 		}

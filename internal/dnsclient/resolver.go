@@ -2,12 +2,14 @@ package dnsclient
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/ptsevent/ptsevent/evloop/evdns"
 )
 
 // Family selects the address families LookupIP returns.
@@ -61,7 +63,8 @@ type Resolver struct {
 	rotate   bool
 	next     uint32
 	hosts    *hostsFile
-	buf      []byte // UDP receive buffer; used only between a read and its parse
+	buf      []byte        // UDP receive buffer; used only between a read and its parse
+	ev       *evdns.Client // libevent's evdns carries the queries; nil: exchangeUDP does
 }
 
 // New makes a resolver for loop's tasks from cfg and the files it names.
@@ -127,7 +130,23 @@ func New(loop *evloop.Loop, cfg Config) (*Resolver, error) {
 		hosts = DefaultHostsFile
 	}
 	r.hosts = newHostsFile(hosts)
+	if !cfg.PureGo && evdns.Supported(loop) {
+		ev, err := evdns.New(loop, r.servers, r.timeout)
+		if err != nil {
+			return nil, fmt.Errorf("dnsclient: %w", err)
+		}
+		r.ev = ev
+	}
 	return r, nil
+}
+
+// Engine names what carries the queries: "evdns" (libevent's, on a loop
+// whose backend is libevent) or "go" (this package's own exchange).
+func (r *Resolver) Engine() string {
+	if r.ev != nil {
+		return "evdns"
+	}
+	return "go"
 }
 
 // Loop returns the loop the resolver serves.
@@ -261,7 +280,7 @@ func (r *Resolver) LookupAddr(t *evloop.Task, a netip.Addr) ([]string, error) {
 	if err != nil {
 		return nil, &Error{Name: a.String(), Err: ErrNotFound}
 	}
-	q := &query{name: arpa, qtype: dns.TypePTR}
+	q := &query{name: arpa, qtype: dns.TypePTR, addr: a}
 	if err := r.exchange(t, []*query{q}); err != nil {
 		return nil, err
 	}

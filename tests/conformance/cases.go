@@ -395,6 +395,51 @@ func rawCases() []Case {
 			},
 		},
 		{
+			Name: "file/unlink", Guest: GuestGoRaw, Args: w("unlink"),
+			Covers: w("unlink open bind close"),
+			Want: w(`unlink/file unlink/gone unlink/enoent unlink/eisdir unlink/erofs unlink/outside-mounts
+				unlink/dotdot-escape unlink/empty unlink/unix-socket unlink/rebind unlink/unix-enoent
+				unlink/unix-not-a-socket peer/unlinked-on-host`),
+			Setup: func(s *Setup) error {
+				data, err := mountData(s)
+				if err != nil {
+					return err
+				}
+				ro, err := s.TempDir()
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(ro, "ro.txt"), []byte("ro"), 0o644); err != nil {
+					return err
+				}
+				s.Caps.Dirs = append(s.Caps.Dirs, host.DirMount{Host: ro, Guest: "/ro", ReadOnly: true})
+				dir, err := s.TempDir()
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(dir, "plain"), []byte("not a socket"), 0o644); err != nil {
+					return err
+				}
+				s.Grant(nil, []string{"unix:" + dir + "/*"})
+				s.Arg(dir)
+				s.afterRun(func() {
+					var err error
+					for _, p := range []string{filepath.Join(data, "gone.txt"), filepath.Join(dir, "s")} {
+						if _, serr := os.Lstat(p); serr == nil {
+							err = fmt.Errorf("%s still exists", p)
+						}
+					}
+					for _, p := range []string{filepath.Join(data, "in.txt"), filepath.Join(data, "sub"), filepath.Join(ro, "ro.txt"), filepath.Join(dir, "plain")} {
+						if _, serr := os.Lstat(p); serr != nil {
+							err = fmt.Errorf("%s was removed: %w", p, serr)
+						}
+					}
+					s.Check("peer/unlinked-on-host", err)
+				})
+				return nil
+			},
+		},
+		{
 			Name: "tls/no-server-certificate", Guest: GuestGoRaw, Args: w("tls-noserver"),
 			Covers:  w("tls_server socketpair"),
 			Want:    w("tls_server/enotsup"),

@@ -85,6 +85,9 @@ func Pipe(_ int32, _ *[2]int32) uint32 { return enosys }
 // Open is the host-build stub of "open": it returns ENOSYS.
 func Open(_ string, _ int32, _ int32, _ *int32) uint32 { return enosys }
 
+// Unlink is the host-build stub of "unlink": it returns ENOSYS.
+func Unlink(_ string) uint32 { return enosys }
+
 // Fromfd is the host-build stub of "fromfd": it returns ENOSYS.
 func Fromfd(_ string, _ *int32) uint32 { return enosys }
 

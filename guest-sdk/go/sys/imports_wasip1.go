@@ -306,6 +306,20 @@ func Pipe(flags int32, fds *[2]int32) uint32
 //go:noescape
 func Open(path string, flags int32, mode int32, fd *int32) uint32
 
+// Unlink imports "ptsevent" "unlink".
+//
+// Removes a file (unlink(2)): under a writable directory mount, resolved as
+// open resolves it (os.Root), or a unix socket at a host path a bind grant's
+// unix: pattern matches (only a socket there).
+//
+// It returns an errno (abi.Errno; 0 on success). Blocks: no. Errors: ENOENT,
+// EACCES, ENOTCAPABLE, EISDIR, EROFS, EINVAL, plus EFAULT.
+// The string path is passed as the pair ($path, $path_len).
+//
+//go:wasmimport ptsevent unlink
+//go:noescape
+func Unlink(path string) uint32
+
 // Fromfd imports "ptsevent" "fromfd".
 //
 // Adopts a descriptor the embedder granted under name (socket.fromfd): an

@@ -16,6 +16,10 @@
 //	devices           /dev/null and /dev/zero
 //	fromfd NAME       adopt the listening socket NAME, serve one connection
 //	fromfdbad NAME    fromfd of an unknown name
+//	unlink PATH...    unlink each path: ok or the errno
+//	unixlisten PATH   listen on the unix socket PATH, then close the
+//	                  listener (which removes the socket file)
+//	unixkeep PATH     the same with SetUnlinkOnClose(false)
 package main
 
 import (
@@ -59,6 +63,19 @@ func main() {
 		devices()
 	case "fromfd":
 		fromfdServe(arg(0))
+	case "unlink":
+		for _, p := range args {
+			step(p, ptsevent.Unlink(p))
+		}
+	case "unixlisten", "unixkeep":
+		ln, err := ptsevent.Listen("unix", arg(0))
+		step("listen", err)
+		if err == nil {
+			if os.Args[1] == "unixkeep" {
+				ln.SetUnlinkOnClose(false)
+			}
+			step("close", ln.Close())
+		}
 	case "fromfdbad":
 		_, err := ptsevent.FromFD(arg(0))
 		step("fromfd", err)

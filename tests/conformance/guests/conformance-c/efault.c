@@ -102,6 +102,8 @@ void efault_scenario(void) {
   EF("open/path", pts_open(BAD, 12, PTS_O_RDONLY, 0, &nfd));
   EF("open/path-wrap", pts_open("/data/in.txt", WRAP, PTS_O_RDONLY, 0, &nfd));
   EF("open/fd", pts_open("/data/in.txt", 12, PTS_O_RDONLY, 0, BAD));
+  EF("unlink/path", pts_unlink(BAD, 12));
+  EF("unlink/path-wrap", pts_unlink("/data/in.txt", WRAP));
   EF("fromfd/name", pts_fromfd(BAD, 4, &nfd));
   EF("fromfd/name-wrap", pts_fromfd("pipe", WRAP, &nfd));
   EF("fromfd/fd", pts_fromfd("pipe", 4, BAD));

@@ -47,6 +47,7 @@ var scenarios = map[string]func(args []string){
 	"socketpair":    socketpair,
 	"files":         files,
 	"fromfd":        fromfd,
+	"unlink":        unlinkScenario,
 	"dns":           dns,
 	"dns-denied":    dnsDenied,
 	"tls-client":    tlsClient,
