@@ -20,6 +20,9 @@ type GatewayRequest interface {
 	// ("Name\x00Value\x00" pairs) of the response. Both slices are views of
 	// guest memory, valid only during the call: copy what must outlive it.
 	StartResponse(status, headers []byte, flags uint32) abi.Errno
+	// Abort fails the response (req_abort): 500 if nothing went out yet,
+	// else the connection is closed with the response incomplete.
+	Abort() abi.Errno
 }
 
 // GatewayExport is the function a blocking-style gateway guest exports:

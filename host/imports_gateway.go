@@ -5,6 +5,7 @@ import "github.com/ptsevent/ptsevent/abi"
 func init() {
 	register("req_environ", hostReqEnviron)
 	register("start_response", hostStartResponse)
+	register("req_abort", hostReqAbort)
 }
 
 // gatewayRequest returns the request behind the descriptor in parameter 0.
@@ -62,4 +63,13 @@ func hostStartResponse(c *call) abi.Errno {
 		return e
 	}
 	return r.StartResponse(status, headers, c.u32(5))
+}
+
+// hostReqAbort implements req_abort(fd).
+func hostReqAbort(c *call) abi.Errno {
+	r, e := c.gatewayRequest()
+	if e != 0 {
+		return e
+	}
+	return r.Abort()
 }

@@ -428,6 +428,10 @@ func (c *conn) handle() bool {
 	s.inflight.Add(1)
 	fail, failErr := c.callGuest()
 	s.inflight.Add(-1)
+	if fail == 0 && r.aborted {
+		fail, failErr = 500, errAborted
+		s.stats.guestErrors.Add(1)
+	}
 	keep := c.finish(fail)
 	s.stats.requests.Add(1)
 	if s.AccessLog {

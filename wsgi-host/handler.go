@@ -200,6 +200,7 @@ type exchange struct {
 	isHead      bool
 
 	started, poisoned, committed, ended, callDone bool
+	aborted                                       bool // req_abort
 	status                                        int
 	hdr                                           []byte
 	declCL                                        int64
@@ -250,6 +251,9 @@ func (x *exchange) run(t *evloop.Task) {
 	if err != nil {
 		x.h.log.Error("wsgihost: guest failed", "module", x.h.mod.Name, "method", x.r.Method, "uri", x.r.RequestURI, "status", status, "err", err.Error())
 	}
+	if status == 0 && x.aborted {
+		status = 500 // the guest's own decision: it reports why itself
+	}
 	switch {
 	case status != 0 && !x.ended:
 		x.fail(status)
@@ -269,6 +273,17 @@ func (x *exchange) fail(status int) {
 	}
 	x.finalSent = true
 	x.msgs <- adapterMsg{final: true, fail: status}
+}
+
+// Abort implements host.GatewayRequest (req_abort): the call's end fails
+// the response (500, or net/http aborts the connection once the head went
+// out).
+func (x *exchange) Abort() abi.Errno {
+	if x.ended {
+		return abi.EINVAL
+	}
+	x.aborted = true
+	return 0
 }
 
 // Environ implements host.GatewayRequest.
@@ -364,6 +379,9 @@ func (x *exchange) pump() {
 // once flushAt bytes are pending (unix.EAGAIN while a shipment is in
 // flight), on a zero-length write, and at the end.
 func (x *exchange) Write(p []byte) (int, error) {
+	if x.aborted {
+		return 0, unix.EPIPE
+	}
 	if !x.started || x.poisoned || x.ended {
 		return 0, unix.EPROTO
 	}
@@ -461,7 +479,7 @@ func (x *exchange) end() {
 
 // Close implements host.Stream: closing the descriptor ends the response.
 func (x *exchange) Close() error {
-	if !x.callDone && x.started && !x.poisoned {
+	if !x.callDone && x.started && !x.poisoned && !x.aborted {
 		x.end()
 	}
 	return nil

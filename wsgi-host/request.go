@@ -52,6 +52,7 @@ type request struct {
 	committed  bool // the head is in the output buffer and framing chosen
 	ended      bool // the response is complete (close, or the call ended)
 	callDone   bool // the guest call returned: closes come from the host
+	aborted    bool // the guest failed the response (req_abort)
 	status     int
 	sentStatus int
 	statusLine []byte
@@ -336,6 +337,9 @@ func parseResponseHeaders(dst, block []byte) (h responseHead, ok bool) {
 // zero-length write flushes what is buffered.
 func (r *request) Write(p []byte) (int, error) {
 	c := r.c
+	if r.aborted {
+		return 0, unix.EPIPE
+	}
 	if !r.started || r.poisoned || r.ended {
 		return 0, unix.EPROTO
 	}
@@ -418,7 +422,7 @@ func (r *request) Close() error {
 		r.guestClosed = true
 		r.c.t.Interrupt(errRequestDone)
 	}
-	if r.ended {
+	if r.ended || r.aborted {
 		return nil
 	}
 	if r.started && !r.poisoned {
@@ -426,6 +430,17 @@ func (r *request) Close() error {
 		_ = r.c.flushSome()
 	}
 	return nil
+}
+
+// Abort implements host.GatewayRequest (req_abort): the call's end (or,
+// for a scheduler guest, the close) fails the response with 500, or
+// closes the connection if part of it went out.
+func (r *request) Abort() abi.Errno {
+	if r.ended {
+		return abi.EINVAL // already complete: nothing left to fail
+	}
+	r.aborted = true
+	return 0
 }
 
 // end completes the response: its head is placed (with Content-Length when

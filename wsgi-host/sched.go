@@ -114,6 +114,8 @@ var (
 	// errRequestDone wakes a connection whose request ended in the guest
 	// (closed, or its command ended).
 	errRequestDone = errors.New("wsgihost: request done")
+	// errAborted is a request whose guest called req_abort.
+	errAborted = errors.New("wsgihost: the guest aborted the response")
 	// errCommandEnded fails the requests of a command that ended.
 	errCommandEnded = errors.New("wsgihost: scheduler command ended")
 	// errNoCommand fails a request that found no command within its

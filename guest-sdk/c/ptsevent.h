@@ -761,6 +761,21 @@ pts_errno_t pts_req_environ(int32_t fd, void *buf, uint32_t buf_len, uint32_t *e
 __attribute__((__import_module__("ptsevent"), __import_name__("start_response")))
 pts_errno_t pts_start_response(int32_t fd, const char *status, uint32_t status_len, const void *headers, uint32_t headers_len, int32_t flags);
 
+/* Fails the response of request fd, as a handler that panics or an exception
+ * does: if nothing went out yet the client gets 500 (the guest's status,
+ * headers and buffered body are dropped); otherwise the host closes the
+ * connection without completing the response (a chunked body gets no last
+ * chunk, a Content-Length body stays short), so the client sees it
+ * incomplete. Later writes on fd return EPIPE; close it as usual. For a
+ * blocking-style guest, returning non-zero from pts_handle does the same; a
+ * scheduler-style guest, whose requests end when it closes them, has only
+ * this way.
+ *
+ * Blocks: no. Errors: EINVAL, plus EBADF.
+ */
+__attribute__((__import_module__("ptsevent"), __import_name__("req_abort")))
+pts_errno_t pts_req_abort(int32_t fd);
+
 /* ---- Exports: functions a guest defines for the host to call ---- */
 
 /* Declared with export_name, so a guest that defines one exports it. */

@@ -112,7 +112,7 @@ func gatewayCases() []Case {
 				gw/env/SERVER_PROTOCOL gw/env/REMOTE_ADDR gw/env/URL_SCHEME gw/env/HTTP_X_CONFORMANCE
 				gw/env/HTTP_COOKIE gw/env/SERVER_NAME gw/env/SERVER_PORT gw/env/REMOTE_PORT
 				gw/env-no-content-length http/environ gw/req_environ-einval gw/start_response-einval
-				http/not-a-request`),
+				gw/req_abort-einval http/not-a-request`),
 			Gateway: func(g *Gateway) {
 				h := http.Header{"X-Conformance": {"yes"}, "Cookie": {"a=1", "b=2"}}
 				resp, body, err := g.Do("GET", "/environ?x=1&y=2", h, "")
@@ -182,6 +182,31 @@ func gatewayCases() []Case {
 			Gateway: func(g *Gateway) {
 				resp, body, err := g.Do("GET", "/efault", nil, "")
 				g.Check("http/efault", wantResponse(resp, body, err, 200, "pointers checked\n"))
+			},
+		},
+		{
+			Name: "gateway/abort", Guest: GuestCGateway,
+			Covers: w("req_abort"),
+			Want: w(`gw/start_response gw/abort-early gw/abort-early-epipe gw/abort-late gw/abort-late-epipe
+				http/abort-early http/abort-late`),
+			Gateway: func(g *Gateway) {
+				resp, body, err := g.Do("GET", "/abort-early", nil, "")
+				g.Check("http/abort-early", wantStatus(resp, err, 500))
+				if err == nil && strings.Contains(body, "dropped") {
+					g.Check("http/abort-early", fmt.Errorf("the aborted body went out: %q", body))
+				}
+				resp, body, err = g.Do("GET", "/abort-late", nil, "")
+				switch {
+				case resp == nil:
+					err = fmt.Errorf("no response: %v", err)
+				case resp.StatusCode != 200 || !strings.HasPrefix(body, "partial "):
+					err = fmt.Errorf("got %d %q, want 200 and the body cut short after %q", resp.StatusCode, body, "partial ")
+				case err == nil:
+					err = fmt.Errorf("the response looks complete: %q", body)
+				default:
+					err = nil // cut short, as it must be
+				}
+				g.Check("http/abort-late", err)
 			},
 		},
 		{

@@ -65,8 +65,9 @@
 // http.Flusher interface, or http.ResponseController) sends what is
 // buffered. A body that fits in the host's buffer gets a Content-Length;
 // a longer one is sent chunked. Hijack, trailers and 1xx responses are not
-// supported. A panic fails the request (500 if nothing was sent yet) and
-// is printed to stderr, as net/http does.
+// supported. A panic fails the request (req_abort: 500 if nothing was
+// sent yet, else the connection is closed with the response cut short)
+// and is printed to stderr, as net/http does.
 package gateway
 
 import (
@@ -241,12 +242,11 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 				buf = buf[:runtime.Stack(buf, false)]
 				fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", req.Method, req.RequestURI, p, buf)
 			}
-			if f.rc != nil {
-				// A command ends the request by closing it: answer 500
-				// if nothing of the response went out (exc_info
-				// replaces a status not sent yet).
-				w.fail()
-			}
+			// Fail the response: 500 if nothing went out yet, else the
+			// host closes the connection so the client sees it cut
+			// short (a command's requests end by close, so returning 1
+			// is not enough there).
+			sys.ReqAbort(f.fd)
 			ret = 1
 		}
 	}()
@@ -529,24 +529,6 @@ func (w *responseWriter) startResponse(code int, flags int32) uint32 {
 		w.err = fmt.Errorf("gateway: start_response: %w", errnoErr(e))
 	}
 	return e
-}
-
-// fail answers 500 for a handler that panicked, unless part of the
-// response went out: start_response with exc_info replaces a status and
-// headers not sent yet (and drops the body buffered so far). Once part of
-// the response went out, it ends as sent when the request is closed.
-func (w *responseWriter) fail() {
-	w.header = http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "X-Content-Type-Options": {"nosniff"}}
-	flags := int32(0)
-	if w.wroteHeader {
-		flags = abi.START_RESPONSE_EXC_INFO
-	}
-	w.wroteHeader = true
-	if w.startResponse(http.StatusInternalServerError, flags) != 0 {
-		return
-	}
-	w.err = nil
-	_, _ = w.Write([]byte("Internal Server Error\n"))
 }
 
 // statusLines caches "200 OK" and the like.

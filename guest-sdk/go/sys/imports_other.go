@@ -119,3 +119,6 @@ func ReqEnviron(_ int32, _ *byte, _ uint32, _ *uint32) uint32 { return enosys }
 
 // StartResponse is the host-build stub of "start_response": it returns ENOSYS.
 func StartResponse(_ int32, _ string, _ *byte, _ uint32, _ int32) uint32 { return enosys }
+
+// ReqAbort is the host-build stub of "req_abort": it returns ENOSYS.
+func ReqAbort(_ int32) uint32 { return enosys }

@@ -459,3 +459,21 @@ func ReqEnviron(fd int32, buf *byte, bufLen uint32, envSize *uint32) uint32
 //go:wasmimport ptsevent start_response
 //go:noescape
 func StartResponse(fd int32, status string, headers *byte, headersLen uint32, flags int32) uint32
+
+// ReqAbort imports "ptsevent" "req_abort".
+//
+// Fails the response of request fd, as a handler that panics or an exception
+// does: if nothing went out yet the client gets 500 (the guest's status,
+// headers and buffered body are dropped); otherwise the host closes the
+// connection without completing the response (a chunked body gets no last
+// chunk, a Content-Length body stays short), so the client sees it incomplete.
+// Later writes on fd return EPIPE; close it as usual. For a blocking-style
+// guest, returning non-zero from pts_handle does the same; a scheduler-style
+// guest, whose requests end when it closes them, has only this way.
+//
+// It returns an errno (abi.Errno; 0 on success). Blocks: no. Errors: EINVAL,
+// plus EBADF.
+//
+//go:wasmimport ptsevent req_abort
+//go:noescape
+func ReqAbort(fd int32) uint32

@@ -19,6 +19,9 @@
  *                           start_response/...), then 200
  *   GET  /not-a-request     req_environ and start_response on a pipe: EINVAL
  *   GET  /close             close(fd) ends the response; fd is gone after
+ *   GET  /abort-early       req_abort before anything went out: 500
+ *   GET  /abort-late        req_abort after the head and part of the body
+ *                           went out: the response is cut short
  */
 #include <ptsevent.h>
 #include <string.h>
@@ -220,6 +223,7 @@ static int32_t not_a_request_route(int32_t fd) {
   MUST("pipe", pts_pipe(0, p));
   expect("gw/req_environ-einval", pts_req_environ(p[0], env, sizeof env, &size), PTS_EINVAL);
   expect("gw/start_response-einval", pts_start_response(p[1], "200 OK", 6, "", 0, 0), PTS_EINVAL);
+  expect("gw/req_abort-einval", pts_req_abort(p[0]), PTS_EINVAL);
   pts_close(p[0]);
   pts_close(p[1]);
   return respond(fd, "200 OK", "not a request\n");
@@ -230,6 +234,25 @@ static int32_t close_route(int32_t fd) {
   respond(fd, "200 OK", "closed early\n");
   expect("gw/close", pts_close(fd), 0);
   expect("gw/after-close", pts_req_environ(fd, env, sizeof env, &size), PTS_EBADF);
+  return 0;
+}
+
+static int32_t abort_early_route(int32_t fd) {
+  uint32_t n;
+  expect("gw/start_response", pts_start_response(fd, "200 OK", 6, text_plain, sizeof text_plain - 1, 0), 0);
+  write_all(fd, "dropped", 7); /* buffered, never sent */
+  expect("gw/abort-early", pts_req_abort(fd), 0);
+  expect("gw/abort-early-epipe", pts_write(fd, "more", 4, &n), PTS_EPIPE);
+  return 0; /* returning 0 does not undo the abort */
+}
+
+static int32_t abort_late_route(int32_t fd) {
+  uint32_t n;
+  expect("gw/start_response", pts_start_response(fd, "200 OK", 6, text_plain, sizeof text_plain - 1, 0), 0);
+  write_all(fd, "partial ", 8);
+  pts_write(fd, "", 0, &n); /* the head (chunked) and "partial " go out */
+  expect("gw/abort-late", pts_req_abort(fd), 0);
+  expect("gw/abort-late-epipe", pts_write(fd, "more", 4, &n), PTS_EPIPE);
   return 0;
 }
 
@@ -252,5 +275,7 @@ int32_t pts_handle(int32_t fd) {
   if (strcmp(path, "/efault") == 0) return efault_route(fd);
   if (strcmp(path, "/not-a-request") == 0) return not_a_request_route(fd);
   if (strcmp(path, "/close") == 0) return close_route(fd);
+  if (strcmp(path, "/abort-early") == 0) return abort_early_route(fd);
+  if (strcmp(path, "/abort-late") == 0) return abort_late_route(fd);
   return respond(fd, "404 Not Found", "no such route\n");
 }

@@ -60,6 +60,7 @@ static void ebadf(void) {
   expect("ebadf/tls_server", pts_tls_server(NOFD, 0), PTS_EBADF);
   expect("ebadf/req_environ", pts_req_environ(NOFD, buf, sizeof buf, &env_size), PTS_EBADF);
   expect("ebadf/start_response", pts_start_response(NOFD, "200 OK", 6, "", 0, 0), PTS_EBADF);
+  expect("ebadf/req_abort", pts_req_abort(NOFD), PTS_EBADF);
 
   /* A closed descriptor, a negative one, and stdio numbers are not sockets. */
   int32_t fds[2];
