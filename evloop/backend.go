@@ -17,7 +17,11 @@ const (
 	Writable
 	// Hangup means the peer closed the connection or an error is pending on
 	// the descriptor. Backends report it together with Readable|Writable so
-	// that waiters retry their operation and see the result.
+	// that waiters retry their operation and see the result. The libevent
+	// backend cannot see a socket error (a TCP reset, a refused connect),
+	// which libevent folds into plain read and write readiness: it reports
+	// Readable|Writable, and the read or write that follows returns the
+	// error.
 	Hangup
 	// Closed is reported by Task.Poll for a PollDesc closed while it was
 	// being waited on (POSIX POLLNVAL).

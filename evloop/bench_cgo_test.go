@@ -8,6 +8,12 @@ import (
 	"github.com/ptsevent/ptsevent/evloop/internal/cbench"
 )
 
+// The C ping-pong reads with the same buffer as the Go ones.
+var (
+	_ [pingPongBuf - cbench.BufSize]struct{}
+	_ [cbench.BufSize - pingPongBuf]struct{}
+)
+
 func init() {
 	pingPongExtra = append(pingPongExtra, pingPongCase{"c-libevent", benchCPingPong})
 }

@@ -3,7 +3,9 @@ package evloop
 import (
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -74,31 +76,23 @@ func (b *epollBackend) Del(fd int) error {
 }
 
 func (b *epollBackend) Wait(timeout time.Duration, events []Event) ([]Event, error) {
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+	// Poll first, as a raw system call. On a busy loop events are ready,
+	// and this is the only wait, without Syscall's scheduler hand-off
+	// (entersyscall/exitsyscall: about 60 ns on the 2-core test VM, 2% of a
+	// ping-pong event). Only a wait that finds nothing and may block makes
+	// a second epoll_wait, when the loop has nothing else to do. Go's
+	// scheduler polls its netpoller the same way before it sleeps.
+	n, e := b.poll()
+	for e == unix.EINTR {
+		n, e = b.poll()
 	}
-	var n int
-	for {
-		ms := -1
-		if timeout >= 0 {
-			// Round up so a timer due in 0.3ms does not spin with timeout 0.
-			ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
-		}
+	if e != 0 {
+		return events, fmt.Errorf("epoll_wait: %w", e)
+	}
+	if n == 0 && timeout != 0 {
 		var err error
-		n, err = unix.EpollWait(b.epfd, b.buf, ms)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EINTR) {
-			return events, fmt.Errorf("epoll_wait: %w", err)
-		}
-		// Interrupted by a signal: wait out the rest of the timeout, as
-		// the Backend contract says.
-		if timeout > 0 {
-			if timeout = time.Until(deadline); timeout <= 0 {
-				return events, nil
-			}
+		if n, err = b.block(timeout); err != nil {
+			return events, err
 		}
 	}
 	for i := range n {
@@ -115,6 +109,47 @@ func (b *epollBackend) Wait(timeout time.Duration, events []Event) ([]Event, err
 		b.buf = make([]unix.EpollEvent, 2*len(b.buf))
 	}
 	return events, nil
+}
+
+// poll is epoll_wait with a zero timeout, as a raw system call
+// (epoll_pwait with no signal mask: the one every Linux port has).
+func (b *epollBackend) poll() (int, syscall.Errno) {
+	r, _, e := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(b.epfd),
+		uintptr(unsafe.Pointer(&b.buf[0])), uintptr(len(b.buf)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), 0
+}
+
+// block is an epoll_wait that may block for timeout (< 0: without limit),
+// through Syscall, so the runtime can run other goroutines on the P
+// meanwhile. Interrupted by a signal, it waits out the rest of the
+// timeout, as the Backend contract says.
+func (b *epollBackend) block(timeout time.Duration) (int, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	for {
+		ms := -1
+		if timeout > 0 {
+			// Round up so a timer due in 0.3ms does not spin with timeout 0.
+			ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
+		}
+		n, err := unix.EpollWait(b.epfd, b.buf, ms)
+		if err == nil {
+			return n, nil
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return 0, fmt.Errorf("epoll_wait: %w", err)
+		}
+		if timeout > 0 {
+			if timeout = time.Until(deadline); timeout <= 0 {
+				return 0, nil
+			}
+		}
+	}
 }
 
 func epollReadiness(e uint32) Readiness {

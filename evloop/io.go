@@ -1,6 +1,7 @@
 package evloop
 
 import (
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -28,18 +29,21 @@ func (pd *PollDesc) TryRead(p []byte) (int, error) {
 	if !pd.always && pd.leveled && pd.ready&Readable == 0 {
 		return 0, unix.EAGAIN
 	}
-	n, err := pd.rawIO(unix.SYS_READ, p)
+	n, e := pd.rawIO(unix.SYS_READ, p)
 	switch {
-	case err == unix.EAGAIN:
+	case e == unix.EAGAIN:
 		pd.leveled = true
 		pd.ClearReady(Readable)
-	case err == nil && pd.stream && n > 0 && n < len(p) && pd.ready&ReadHangup == 0:
+		return 0, unix.EAGAIN
+	case e != 0:
+		return 0, e
+	case pd.stream && n > 0 && n < len(p) && pd.ready&ReadHangup == 0:
 		// A short read drained the queue; but after a hangup no edge will
 		// announce the end of file, so the level stays up for it.
 		pd.leveled = true
 		pd.ClearReady(Readable)
 	}
-	return n, err
+	return n, nil
 }
 
 // TryWrite writes once to the descriptor without blocking, with the same
@@ -51,29 +55,30 @@ func (pd *PollDesc) TryWrite(p []byte) (int, error) {
 	if !pd.always && pd.leveled && pd.ready&Writable == 0 {
 		return 0, unix.EAGAIN
 	}
-	n, err := pd.rawIO(unix.SYS_WRITE, p)
+	n, e := pd.rawIO(unix.SYS_WRITE, p)
 	switch {
-	case err == unix.EAGAIN:
+	case e == unix.EAGAIN:
 		pd.leveled = true
 		pd.ClearReady(Writable)
-	case err == nil && pd.stream && n < len(p):
+		return 0, unix.EAGAIN
+	case e != 0:
+		return 0, e
+	case pd.stream && n < len(p):
 		pd.leveled = true
 		pd.ClearReady(Writable)
 	}
-	return n, err
+	return n, nil
 }
 
-// rawIO is read(2) or write(2). On a pollable non-blocking descriptor it
-// goes through RawSyscall: the call never blocks, so Syscall's scheduler
-// hand-off (entersyscall/exitsyscall) is pure cost. Regular files
-// ("always ready") may wait for the disk, so they use Syscall and let the
-// runtime run other loops meanwhile.
-func (pd *PollDesc) rawIO(trap uintptr, p []byte) (int, error) {
-	syscall := unix.RawSyscall
-	if pd.always {
-		syscall = unix.Syscall
-	}
-	fd := pd.fd
+// rawIO is read(2) or write(2), retried on EINTR. On a pollable
+// non-blocking descriptor it is a raw system call: the call never blocks,
+// so Syscall's scheduler hand-off (entersyscall/exitsyscall) is pure cost.
+// Regular files ("always ready") may wait for the disk, so they use
+// Syscall and let the runtime run other loops meanwhile. The errno comes
+// back as a syscall.Errno, so callers test it without comparing
+// interfaces.
+func (pd *PollDesc) rawIO(trap uintptr, p []byte) (int, syscall.Errno) {
+	fd := uintptr(pd.fd)
 	var ptr unsafe.Pointer
 	if len(p) > 0 {
 		ptr = unsafe.Pointer(&p[0])
@@ -81,16 +86,19 @@ func (pd *PollDesc) rawIO(trap uintptr, p []byte) (int, error) {
 		ptr = unsafe.Pointer(&zeroByte)
 	}
 	for {
-		r, _, e := syscall(trap, uintptr(fd), uintptr(ptr), uintptr(len(p)))
-		switch e {
-		case 0:
-			return int(r), nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, unix.EAGAIN
+		var r uintptr
+		var e syscall.Errno
+		if pd.always {
+			r, _, e = syscall.Syscall(trap, fd, uintptr(ptr), uintptr(len(p)))
+		} else {
+			r, _, e = syscall.RawSyscall6(trap, fd, uintptr(ptr), uintptr(len(p)), 0, 0, 0)
 		}
-		return 0, e
+		if e != unix.EINTR {
+			if e != 0 {
+				return 0, e
+			}
+			return int(r), 0
+		}
 	}
 }
 

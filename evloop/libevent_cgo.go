@@ -10,9 +10,11 @@ package evloop
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <event2/event.h>
 
@@ -49,19 +51,20 @@ typedef struct {
 	uint64_t token;
 	uint64_t gen; // b->gen of the Wait whose batch holds this fd's event
 	uint32_t idx; // index of that event in the batch
-	uint32_t id;  // registration number, also in the hangup epoll's data
+	uint8_t sock; // a socket (else a pipe, FIFO, terminal, eventfd, ...)
+	uint8_t hup;  // a socket that hung up: that is final, so no more checks
 	int fd;
 } ptsev_reg;
 
 typedef struct ptsev_backend {
 	struct event_base *base;
-	struct event *wake_ev, *timer_ev, *hup_ev;
-	int wakefd, timerfd, hupfd;
+	struct event *wake_ev, *timer_ev;
+	int wakefd, timerfd;
+	int probefd; // epoll set that tests descriptors for pollability; -1 until needed
 	int64_t armed; // absolute CLOCK_MONOTONIC deadline set on timerfd; 0 if none
 
 	ptsev_reg **regs; // by fd
 	int nregs;
-	uint32_t nextid;
 
 	// The batch of one Wait: filled by the C callbacks, copied by Go.
 	ptsev_event *batch;
@@ -87,6 +90,42 @@ static inline void ptsev_push(ptsev_backend *b, ptsev_reg *r, uint32_t ready) {
 		event_base_loopbreak(b->base);
 }
 
+// ptsev_hangup asks the kernel whether fd has hung up or has an error
+// pending: one poll(2) with an empty interest set, which reports only
+// POLLHUP, POLLERR and POLLNVAL.
+static inline int ptsev_hangup(ptsev_reg *r) {
+	struct pollfd p;
+	p.fd = r->fd;
+	p.events = 0;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0 || (p.revents & (POLLHUP | POLLERR)) == 0)
+		return 0;
+	if ((p.revents & POLLHUP) && r->sock)
+		r->hup = 1;
+	return 1;
+}
+
+// libevent folds EPOLLHUP and EPOLLERR into EV_READ|EV_WRITE (dropping
+// EV_CLOSED on EPOLLERR), so its events alone cannot tell a hangup from
+// plain readiness. The callback asks the kernel (ptsev_hangup) only for
+// events that can be one, which costs nothing per event on a healthy
+// connection:
+//   - EV_CLOSED: the peer shut down its side, or closed (then the socket
+//     has also hung up). Once per such edge.
+//   - EV_READ|EV_WRITE on a descriptor that is not a socket: a pipe end is
+//     only ever readable or writable, so both at once is a hangup (read
+//     end) or an error (write end); other kinds (FIFOs opened read-write,
+//     terminals, eventfds) pay one poll(2) for such events.
+// A socket's hangup is final: after the first one every event of the
+// socket carries it, as epoll's level does, without asking again. (A FIFO's
+// is not: a new writer ends it.)
+// Not seen: a socket error (a TCP reset, a refused connect) and the hangup
+// of a TCP socket not yet connected, which libevent hands over as a plain
+// EV_READ|EV_WRITE without EV_CLOSED. Those are reported Readable|Writable;
+// the read or write that follows returns the error. Seeing them would take
+// a second, private epoll set holding every descriptor with an empty
+// interest mask: two more epoll_ctl per registration, and a second
+// wait-queue entry woken on every readiness change of every descriptor.
 static void ptsev_io_cb(evutil_socket_t fd, short what, void *arg) {
 	ptsev_reg *r = arg;
 	uint32_t ready = 0;
@@ -97,35 +136,12 @@ static void ptsev_io_cb(evutil_socket_t fd, short what, void *arg) {
 		ready |= PTSEV_READHUP;
 	if (what & EV_WRITE)
 		ready |= PTSEV_WRITABLE;
+	if (r->hup ||
+	    (((what & EV_CLOSED) || (!r->sock && (what & (EV_READ | EV_WRITE)) == (EV_READ | EV_WRITE))) &&
+	        ptsev_hangup(r)))
+		ready |= PTSEV_READABLE | PTSEV_WRITABLE | PTSEV_HANGUP | PTSEV_READHUP;
 	if (ready)
 		ptsev_push(r->b, r, ready);
-}
-
-// libevent folds EPOLLHUP/EPOLLERR into EV_READ|EV_WRITE (and EV_CLOSED),
-// so its events cannot tell a hangup from plain readiness. Each descriptor
-// is therefore also in a private epoll set with an empty interest mask, which
-// the kernel reports only for EPOLLHUP and EPOLLERR (edge-triggered, so once
-// per edge). That set is itself a level-triggered read event of the base:
-// it costs nothing until a descriptor hangs up.
-static void ptsev_hup_cb(evutil_socket_t fd, short what, void *arg) {
-	ptsev_backend *b = arg;
-	struct epoll_event evs[64];
-	int room = (int)(b->cap - b->n), n, i;
-	(void)fd; (void)what;
-	if (room <= 0)
-		return; // cannot happen (the loop breaks when full); retried next Wait
-	if (room > 64)
-		room = 64;
-	n = epoll_wait(b->hupfd, evs, room, 0);
-	for (i = 0; i < n; i++) {
-		int rfd = (int)(evs[i].data.u64 >> 32);
-		uint32_t id = (uint32_t)evs[i].data.u64;
-		ptsev_reg *r;
-		if (rfd < 0 || rfd >= b->nregs || (r = b->regs[rfd]) == NULL || r->id != id)
-			continue; // stale: the registration is gone
-		if (evs[i].events & (EPOLLHUP | EPOLLERR))
-			ptsev_push(b, r, PTSEV_READABLE | PTSEV_WRITABLE | PTSEV_HANGUP | PTSEV_READHUP);
-	}
 }
 
 static void ptsev_wake_cb(evutil_socket_t fd, short what, void *arg) {
@@ -157,11 +173,10 @@ static void ptsev_free(ptsev_backend *b) {
 	free(b->regs);
 	if (b->wake_ev) event_free(b->wake_ev);
 	if (b->timer_ev) event_free(b->timer_ev);
-	if (b->hup_ev) event_free(b->hup_ev);
 	if (b->base) event_base_free(b->base);
 	if (b->wakefd >= 0) close(b->wakefd);
 	if (b->timerfd >= 0) close(b->timerfd);
-	if (b->hupfd >= 0) close(b->hupfd);
+	if (b->probefd >= 0) close(b->probefd);
 	free(b->batch);
 	free(b);
 }
@@ -174,7 +189,7 @@ static ptsev_backend *ptsev_new(int *stage, int *err) {
 	*err = ENOMEM;
 	if (b == NULL)
 		return NULL;
-	b->wakefd = b->timerfd = b->hupfd = -1;
+	b->wakefd = b->timerfd = b->probefd = -1;
 	b->gen = 1;
 	b->cap = 256;
 	b->batch = malloc(b->cap * sizeof *b->batch);
@@ -217,17 +232,12 @@ static ptsev_backend *ptsev_new(int *stage, int *err) {
 	b->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (b->timerfd < 0)
 		goto failerrno;
-	b->hupfd = epoll_create1(EPOLL_CLOEXEC);
-	if (b->hupfd < 0)
-		goto failerrno;
 
 	*stage = PTSEV_ERR_EVENT;
 	b->wake_ev = event_new(b->base, b->wakefd, EV_READ | EV_PERSIST, ptsev_wake_cb, b);
 	b->timer_ev = event_new(b->base, b->timerfd, EV_READ | EV_PERSIST, ptsev_timer_cb, b);
-	b->hup_ev = event_new(b->base, b->hupfd, EV_READ | EV_PERSIST, ptsev_hup_cb, b);
-	if (b->wake_ev == NULL || b->timer_ev == NULL || b->hup_ev == NULL ||
-	    event_add(b->wake_ev, NULL) < 0 || event_add(b->timer_ev, NULL) < 0 ||
-	    event_add(b->hup_ev, NULL) < 0)
+	if (b->wake_ev == NULL || b->timer_ev == NULL ||
+	    event_add(b->wake_ev, NULL) < 0 || event_add(b->timer_ev, NULL) < 0)
 		goto fail;
 	*stage = 0;
 	*err = 0;
@@ -250,12 +260,26 @@ static void ptsev_drop(ptsev_backend *b, int fd) {
 	free(r);
 }
 
+// ptsev_pollable reports whether epoll accepts fd: 1, 0 (EPERM: the file
+// has no poll support, like a regular file or /dev/null), or -errno. It
+// tries fd on a private epoll set, so that libevent never sees (and logs)
+// the failure.
+static int ptsev_pollable(ptsev_backend *b, int fd) {
+	struct epoll_event ee;
+	if (b->probefd < 0 && (b->probefd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -errno;
+	memset(&ee, 0, sizeof ee);
+	if (epoll_ctl(b->probefd, EPOLL_CTL_ADD, fd, &ee) < 0)
+		return errno == EPERM ? 0 : -errno;
+	epoll_ctl(b->probefd, EPOLL_CTL_DEL, fd, &ee);
+	return 1;
+}
+
 // ptsev_add registers fd edge-triggered for read, write and early close.
 // It returns 0, PTSEV_NOTPOLLABLE, or -errno.
 static int ptsev_add(ptsev_backend *b, int fd, uint64_t token) {
-	struct epoll_event ee;
+	struct stat st;
 	ptsev_reg *r;
-	uint32_t id;
 	if (fd >= b->nregs) {
 		int n = b->nregs ? b->nregs : 64;
 		ptsev_reg **regs;
@@ -268,36 +292,34 @@ static int ptsev_add(ptsev_backend *b, int fd, uint64_t token) {
 		b->regs = regs;
 		b->nregs = n;
 	}
-	if (++b->nextid == 0)
-		b->nextid = 1;
-	id = b->nextid;
-	// The hangup set goes first: its epoll_ctl fails with EPERM for regular
-	// files and directories, exactly as the epoll backend's does, before
-	// libevent sees the descriptor (and logs a warning).
-	memset(&ee, 0, sizeof ee);
-	ee.events = EPOLLET;
-	ee.data.u64 = (uint64_t)(uint32_t)fd << 32 | id;
-	if (epoll_ctl(b->hupfd, EPOLL_CTL_ADD, fd, &ee) < 0) {
-		int e = errno;
-		if (e == EPERM) {
+	// The descriptor's kind decides the hangup checks (see ptsev_io_cb).
+	// Sockets and pipes are always pollable; any other kind is tried on
+	// the probe set first, so that the descriptors epoll refuses with
+	// EPERM (regular files, directories, /dev/null; the epoll backend's
+	// ErrNotPollable) are found before libevent sees them and logs a
+	// warning. /proc and sysfs files are regular but may be pollable.
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		int ok = ptsev_pollable(b, fd);
+		if (ok < 0)
+			return ok;
+		if (ok == 0) {
 			ptsev_drop(b, fd);
 			return PTSEV_NOTPOLLABLE;
 		}
-		return -e;
 	}
 	// A registration left for fd means its descriptor was closed without
 	// Del and the number reused: the kernel forgot it, libevent did not.
 	// Drop it, or libevent would think the new descriptor already added.
 	ptsev_drop(b, fd);
 	r = calloc(1, sizeof *r);
-	if (r == NULL) {
-		epoll_ctl(b->hupfd, EPOLL_CTL_DEL, fd, &ee);
+	if (r == NULL)
 		return -ENOMEM;
-	}
 	r->b = b;
 	r->token = token;
-	r->id = id;
 	r->fd = fd;
+	r->sock = S_ISSOCK(st.st_mode);
 	errno = 0;
 	r->ev = event_new(b->base, fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET | EV_CLOSED, ptsev_io_cb, r);
 	if (r->ev == NULL || event_add(r->ev, NULL) < 0) {
@@ -305,7 +327,6 @@ static int ptsev_add(ptsev_backend *b, int fd, uint64_t token) {
 		if (r->ev)
 			event_free(r->ev);
 		free(r);
-		epoll_ctl(b->hupfd, EPOLL_CTL_DEL, fd, &ee);
 		return -e;
 	}
 	b->regs[fd] = r;
@@ -314,13 +335,9 @@ static int ptsev_add(ptsev_backend *b, int fd, uint64_t token) {
 
 // ptsev_del removes fd's registration. It returns 0 or -errno.
 static int ptsev_del(ptsev_backend *b, int fd) {
-	struct epoll_event ee;
 	if (fd < 0 || fd >= b->nregs || b->regs[fd] == NULL)
 		return -ENOENT;
 	ptsev_drop(b, fd);
-	memset(&ee, 0, sizeof ee);
-	if (epoll_ctl(b->hupfd, EPOLL_CTL_DEL, fd, &ee) < 0)
-		return -errno;
 	return 0;
 }
 
@@ -425,7 +442,7 @@ func newLibevent() (Backend, error) {
 		case C.PTSEV_ERR_METHOD:
 			what = "event_base_new_with_config: method is not epoll"
 		case C.PTSEV_ERR_FD:
-			what = "eventfd/timerfd/epoll_create1"
+			what = "eventfd/timerfd"
 		case C.PTSEV_ERR_EVENT:
 			what = "event_new/event_add"
 		default:

@@ -42,14 +42,20 @@ type Loop struct {
 	idle      []*Task // finished tasks kept for reuse (their coroutines live on)
 	ntasks    int     // tasks alive (running, runnable or parked)
 
-	mu        sync.Mutex
-	posted    []func()
-	spare     []func()
-	wakeArmed atomic.Bool
-	stopping  atomic.Bool
-	closed    bool
-	running   atomic.Bool
-	done      chan struct{}
+	mu     sync.Mutex
+	posted []func()
+	spare  []func()
+	// nposted is len(posted), readable without the lock: the loop checks
+	// it every turn and takes mu only when something was posted.
+	nposted atomic.Int32
+	// wake is the wake-up protocol between Wake (any goroutine) and the
+	// loop's blocking waits, in one word (wakeSleeping, wakeReq,
+	// wakeWritten bits) so that each side costs one atomic operation.
+	wake     atomic.Uint32
+	stopping atomic.Bool
+	closed   bool
+	running  atomic.Bool
+	done     chan struct{}
 }
 
 // New makes a loop on the named backend ("" for DefaultBackend).
@@ -81,16 +87,46 @@ func (l *Loop) Now() time.Time { return time.Now() }
 func (l *Loop) Post(fn func()) {
 	l.mu.Lock()
 	l.posted = append(l.posted, fn)
+	l.nposted.Store(int32(len(l.posted)))
 	l.mu.Unlock()
 	l.Wake()
 }
 
-// Wake makes the loop return from its current backend wait promptly.
+// Wake makes the loop return from its current backend wait promptly, or
+// not block in its next one. Safe from any goroutine. It costs a system
+// call only when the loop is blocked (or about to block) in the backend:
+// a loop that is busy, or a Wake from the loop goroutine itself, only
+// sets a flag the loop reads before it blocks.
 func (l *Loop) Wake() {
-	if l.wakeArmed.CompareAndSwap(false, true) {
-		_ = l.backend.Wake()
+	for {
+		w := l.wake.Load()
+		switch {
+		case w&wakeSleeping == 0:
+			// The loop is running: it reads wakeReq before it blocks.
+			if w&wakeReq != 0 || l.wake.CompareAndSwap(w, w|wakeReq) {
+				return
+			}
+		case w&wakeWritten != 0:
+			return // a wake-up is on its way already
+		case l.wake.CompareAndSwap(w, w|wakeReq|wakeWritten):
+			_ = l.backend.Wake()
+			return
+		}
 	}
 }
+
+// Bits of Loop.wake.
+const (
+	// wakeSleeping: the loop goroutine is in, or about to enter, a
+	// blocking backend wait; a Wake must interrupt it with the backend's
+	// wake-up (an eventfd write).
+	wakeSleeping = 1 << iota
+	// wakeReq: Wake was called; the loop's next wait must not block.
+	wakeReq
+	// wakeWritten: the backend's wake-up was sent for this wait, so
+	// further Wakes need not send another.
+	wakeWritten
+)
 
 // Stop asks Run to return after the current iteration. Safe from any
 // goroutine.
@@ -135,7 +171,7 @@ func (l *Loop) iterate() error { return l.iterateTimeout(-1) }
 func (l *Loop) iterateTimeout(max time.Duration) error {
 	l.runPosted()
 	l.runTasks()
-	posted, stopping := l.hasPosted(), l.stopping.Load()
+	posted, stopping := l.nposted.Load() > 0, l.stopping.Load()
 	if len(l.runq) > 0 && !posted && !stopping && l.busyTurns < busyTurnsPerPoll {
 		// Tasks are runnable and nothing else asks for the loop: run them
 		// again without polling the backend, but poll at least every
@@ -154,8 +190,7 @@ func (l *Loop) iterateTimeout(max time.Duration) error {
 	if max >= 0 && (timeout < 0 || timeout > max) {
 		timeout = max
 	}
-	evs, err := l.backend.Wait(timeout, l.events[:0])
-	l.wakeArmed.Store(false)
+	evs, err := l.wait(timeout, l.events[:0])
 	if err != nil {
 		return fmt.Errorf("evloop: %s wait: %w", l.backend.Name(), err)
 	}
@@ -169,17 +204,36 @@ func (l *Loop) iterateTimeout(max time.Duration) error {
 	return nil
 }
 
-func (l *Loop) hasPosted() bool {
-	l.mu.Lock()
-	n := len(l.posted)
-	l.mu.Unlock()
-	return n > 0
+// wait is one backend wait. A blocking one (timeout != 0) announces itself
+// with wakeSleeping, so that Wake knows it must interrupt it, and does not
+// block if a Wake came first. Everything a wake-up announces (posted
+// functions, a stop) is in flags the loop reads every turn, so the wait
+// clears the whole word when it returns.
+func (l *Loop) wait(timeout time.Duration, events []Event) ([]Event, error) {
+	if timeout == 0 {
+		// Never blocks, so Wake need not know; a wakeReq stays for the
+		// next blocking wait. It may consume a wake-up written late for
+		// an earlier wait, which is harmless.
+		return l.backend.Wait(0, events)
+	}
+	if l.wake.Swap(wakeSleeping)&wakeReq != 0 {
+		timeout = 0
+	}
+	evs, err := l.backend.Wait(timeout, events)
+	l.wake.Store(0)
+	return evs, err
 }
 
+func (l *Loop) hasPosted() bool { return l.nposted.Load() > 0 }
+
 func (l *Loop) runPosted() {
+	if l.nposted.Load() == 0 {
+		return
+	}
 	l.mu.Lock()
 	fns := l.posted
 	l.posted = l.spare[:0]
+	l.nposted.Store(0)
 	l.mu.Unlock()
 	for i, fn := range fns {
 		fn()
@@ -207,12 +261,7 @@ func (l *Loop) dispatch(ev Event) {
 // collectPending dispatches the events the backend has ready now, without
 // blocking: one non-blocking backend wait.
 func (l *Loop) collectPending() {
-	evs, err := l.backend.Wait(0, l.pending[:0])
-	// The wait may have consumed a wake-up; like the loop's own wait, re-arm
-	// Wake so a later Post or Stop writes again. What the consumed wake-up
-	// announced (posted functions, a stop) is checked before the loop
-	// blocks next.
-	l.wakeArmed.Store(false)
+	evs, err := l.wait(0, l.pending[:0])
 	if err != nil {
 		return
 	}

@@ -86,6 +86,9 @@ func (h *timerHeap) Pop() any {
 
 // fireTimers runs every timer due at now, rescheduling repeating ones.
 func (l *Loop) fireTimers() {
+	if len(l.timers) == 0 {
+		return // no clock read on a loop without timers
+	}
 	now := l.now()
 	for len(l.timers) > 0 && l.timers[0].when <= now {
 		t := l.timers[0]
