@@ -26,13 +26,13 @@ func (pd *PollDesc) TryRead(p []byte) (int, error) {
 	if pd.fd < 0 || pd.closed {
 		return 0, unix.EBADF
 	}
-	if !pd.always && pd.leveled && pd.ready&Readable == 0 {
+	if !pd.always && pd.leveled&Readable != 0 && pd.ready&Readable == 0 {
 		return 0, unix.EAGAIN
 	}
 	n, e := pd.rawIO(unix.SYS_READ, p)
 	switch {
 	case e == unix.EAGAIN:
-		pd.leveled = true
+		pd.leveled |= Readable
 		pd.ClearReady(Readable)
 		return 0, unix.EAGAIN
 	case e != 0:
@@ -40,7 +40,7 @@ func (pd *PollDesc) TryRead(p []byte) (int, error) {
 	case pd.stream && n > 0 && n < len(p) && pd.ready&ReadHangup == 0:
 		// A short read drained the queue; but after a hangup no edge will
 		// announce the end of file, so the level stays up for it.
-		pd.leveled = true
+		pd.leveled |= Readable
 		pd.ClearReady(Readable)
 	}
 	return n, nil
@@ -52,19 +52,19 @@ func (pd *PollDesc) TryWrite(p []byte) (int, error) {
 	if pd.fd < 0 || pd.closed {
 		return 0, unix.EBADF
 	}
-	if !pd.always && pd.leveled && pd.ready&Writable == 0 {
+	if !pd.always && pd.leveled&Writable != 0 && pd.ready&Writable == 0 {
 		return 0, unix.EAGAIN
 	}
 	n, e := pd.rawIO(unix.SYS_WRITE, p)
 	switch {
 	case e == unix.EAGAIN:
-		pd.leveled = true
+		pd.leveled |= Writable
 		pd.ClearReady(Writable)
 		return 0, unix.EAGAIN
 	case e != 0:
 		return 0, e
 	case pd.stream && n < len(p):
-		pd.leveled = true
+		pd.leveled |= Writable
 		pd.ClearReady(Writable)
 	}
 	return n, nil

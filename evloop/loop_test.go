@@ -505,3 +505,37 @@ func TestTryReadLevels(t *testing.T) {
 		}
 	})
 }
+
+// TestTryWriteAfterDrainedRead: a read that finds a new descriptor drained
+// says nothing about its write side. Before the loop has collected any
+// event for it, TryWrite must still make the system call (a server that
+// reads a request head, then writes "100 Continue", must not park on a
+// Writable bit that no event has set yet).
+func TestTryWriteAfterDrainedRead(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := startLoop(t, name)
+		a, b := socketpair(t)
+		type result struct {
+			rerr error
+			wn   int
+			werr error
+		}
+		got := make(chan result, 1)
+		onLoop(t, l, func() {
+			pd, _ := l.Register(a)
+			pd.SetStream(true)
+			// Still on the loop's turn: no event for a collected yet.
+			_, rerr := pd.TryRead(make([]byte, 8))
+			wn, werr := pd.TryWrite([]byte("100"))
+			got <- result{rerr, wn, werr}
+		})
+		r := <-got
+		if r.rerr != unix.EAGAIN || r.wn != 3 || r.werr != nil {
+			t.Fatalf("TryRead: %v; TryWrite: %d, %v; want EAGAIN, then 3 bytes written", r.rerr, r.wn, r.werr)
+		}
+		buf := make([]byte, 8)
+		if n, _ := unix.Read(b, buf); string(buf[:n]) != "100" {
+			t.Fatalf("peer read %q", buf[:n])
+		}
+	})
+}

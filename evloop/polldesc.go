@@ -22,12 +22,14 @@ type PollDesc struct {
 	always bool // not pollable: always ready (regular files)
 	closed bool
 	stream bool // see SetStream
-	// leveled is set once the ready bits reflect the kernel: an event
-	// arrived, or an operation found the descriptor drained or full. Until
-	// then TryRead and TryWrite make the system call whatever the bits say,
-	// so the first operation on a new descriptor does not wait a loop turn
-	// for its registration event.
-	leveled bool
+	// leveled holds the directions whose ready bit reflects the kernel:
+	// both once an event arrived (an edge reports every ready direction),
+	// one once a read (or write) found the descriptor drained (or full).
+	// Until then TryRead and TryWrite make the system call whatever the
+	// bits say, so the first operation on a new descriptor does not wait a
+	// loop turn for its registration event, and a drained read side says
+	// nothing about the write side.
+	leveled Readiness
 	waiters []waiter
 }
 
@@ -110,7 +112,7 @@ func (pd *PollDesc) setReady(r Readiness) {
 	if pd.closed {
 		return
 	}
-	pd.leveled = true
+	pd.leveled = Readable | Writable
 	pd.ready |= r
 	if len(pd.waiters) == 0 {
 		return

@@ -179,22 +179,17 @@ func (c *conn) read(p []byte) (int, error) {
 		}
 		return n, err
 	}
-	n, err := unix.Read(c.fd, p)
-	if n < 0 {
-		n = 0
-	}
-	return n, err
+	// A raw read(2) that trusts the loop's readiness level: after a short
+	// read or EAGAIN it returns EAGAIN without a system call until the
+	// next edge.
+	return c.pd.TryRead(p)
 }
 
 func (c *conn) write(p []byte) (int, error) {
 	if c.tls != nil {
 		return c.tls.Write(p)
 	}
-	n, err := unix.Write(c.fd, p)
-	if n < 0 {
-		n = 0
-	}
-	return n, err
+	return c.pd.TryWrite(p)
 }
 
 // readHead reads until a complete request head is buffered and parsed into
@@ -254,18 +249,9 @@ func (c *conn) readHead(first bool) bool {
 		}
 		if c.tls != nil {
 			c.rdDeadline = dl
-		} else if c.pd.Ready()&evloop.Readable == 0 {
-			// The last read drained the socket: wait for the next edge
-			// without a read that would only say EAGAIN.
-			if !c.waitRead(dl, started) {
-				return false
-			}
 		}
 		n, err := c.read(c.rbuf[c.rend:])
 		if n > 0 {
-			if c.tls == nil && c.rend+n < len(c.rbuf) {
-				c.pd.ClearReady(evloop.Readable) // a short read drained the socket
-			}
 			c.rend += n
 			continue
 		}
@@ -599,7 +585,7 @@ type loopConn struct{ c *conn }
 func (l loopConn) Read(p []byte) (int, error) {
 	c := l.c
 	for {
-		n, err := unix.Read(c.fd, p)
+		n, err := c.pd.TryRead(p)
 		switch {
 		case n > 0:
 			return n, nil
@@ -609,7 +595,6 @@ func (l loopConn) Read(p []byte) (int, error) {
 			if werr := c.t.WaitFD(c.pd, evloop.Readable, c.rdDeadline); werr != nil {
 				return 0, werr
 			}
-		case err == unix.EINTR:
 		default:
 			return 0, err
 		}
@@ -620,7 +605,7 @@ func (l loopConn) Write(p []byte) (int, error) {
 	c := l.c
 	total := 0
 	for total < len(p) {
-		n, err := unix.Write(c.fd, p[total:])
+		n, err := c.pd.TryWrite(p[total:])
 		if n > 0 {
 			total += n
 			continue
@@ -630,7 +615,6 @@ func (l loopConn) Write(p []byte) (int, error) {
 			if werr := c.t.WaitFD(c.pd, evloop.Writable, c.wrDeadline); werr != nil {
 				return total, werr
 			}
-		case unix.EINTR:
 		default:
 			return total, err
 		}

@@ -535,6 +535,7 @@ func (w *worker) startConn(fd int, sa unix.Sockaddr) {
 		w.srv.log.Error("wsgihost: register connection", "err", err)
 		return
 	}
+	pd.SetStream(true) // TryRead/TryWrite: a short read or write lowers the level
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	var c *conn
 	if n := len(w.free); n > 0 {
