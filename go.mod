@@ -9,3 +9,5 @@ require (
 )
 
 require golang.org/x/net v0.57.0 // indirect
+
+replace github.com/tetratelabs/wazero => ./third_party/wazero

@@ -27,3 +27,5 @@ require (
 )
 
 replace github.com/ptsevent/ptsevent => ../
+
+replace github.com/tetratelabs/wazero => ../third_party/wazero

@@ -87,6 +87,13 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	} else {
 		rc = wazero.NewRuntimeConfig()
 	}
+	// Closing an instance (its deadline, a canceled call) must stop a guest
+	// that computes without calling imports. With this option the compiler
+	// checks at loop headers; ptsevent builds against a patched wazero
+	// (third_party/wazero/PATCHES.md) that checks every 1024 iterations
+	// instead of exiting to Go on each one. The periodic exit is also what
+	// lets the Go scheduler preempt a spinning guest (GC, GOMAXPROCS=1);
+	// host/termination_test.go checks both.
 	rc = rc.WithCloseOnContextDone(true)
 	if cfg.MemoryLimitPages > 0 {
 		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)
