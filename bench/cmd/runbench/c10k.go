@@ -20,8 +20,8 @@ import (
 
 // c10kResult is the concurrency test's outcome.
 type c10kResult struct {
-	label        string // which server: ptsevent run, or the fallback host
-	note         string
+	label        string // which server: ptsevent run, ptsevent serve, native
+	desc         string // what it runs, for the report
 	command      string
 	target       int
 	held         int           // connections that got a response and stayed open
@@ -58,51 +58,73 @@ func summarize(ds []time.Duration, errs int) latencies {
 	return l
 }
 
-// runC10K runs an unmodified Go net/http server (bench/guests/c10k,
-// GOOS=wasip1) under `ptsevent run --listen`, pinned like the HTTP peers,
-// opens c.c10kConns keep-alive connections that each make one request and
-// then stay open and idle, measures the server's RSS per connection, and
-// times probe requests while they are all held. When ptsevent run cannot
-// hold them all (its guest descriptor table is capped), the same guest is
-// measured again under bench/cmd/c10khost, which raises the cap.
+// runC10K measures c.c10kConns keep-alive connections held by one Go
+// scheduler guest, through the real CLI, pinned like the HTTP peers:
+//
+//   - `ptsevent run --max-fds N --listen ADDR c10k.wasm`: an unmodified Go
+//     net/http server (bench/guests/c10k, GOOS=wasip1) on the preopened
+//     listener, a goroutine per connection parked in the Go runtime's
+//     netpoller, whose poll_oneoff the compat overlay turns into waits on
+//     the loop; the guest holds every socket (one descriptor each);
+//   - `ptsevent serve --workers 1 --max-fds N hello-sched.wasm`: the
+//     gateway scheduler guest (gateway.Serve, one instance on one loop);
+//     the host holds the sockets and parses HTTP, the guest sees requests;
+//   - the same net/http program built for linux/amd64, as the reference.
+//
+// Each opens the connections, each makes one request and stays open and
+// idle; then RSS per connection, and probe requests while all are held.
 func runC10K(ctx context.Context, c *config) []c10kResult {
 	log.Printf("== concurrency: %d keep-alive connections held by one Go scheduler guest", c.c10kConns)
+	bin := filepath.Join(c.root, "bin", "ptsevent")
+	maxFDs := strconv.Itoa(c.c10kConns + 1024)
+	skipAll := func(why string) []c10kResult {
+		return []c10kResult{
+			{label: "ptsevent run", target: c.c10kConns, skipped: why},
+			{label: "ptsevent serve", target: c.c10kConns, skipped: why},
+		}
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return skipAll("bin/ptsevent is missing (run make build)")
+	}
+	if need := uint64(c.c10kConns + 1000); fdLimit() < need { // each side holds one end
+		return skipAll(fmt.Sprintf("the descriptor limit is %d, %d needed: raise it with ulimit -n", fdLimit(), need))
+	}
+	var out []c10kResult
+
+	// ptsevent run: the unmodified net/http guest.
 	wasm := filepath.Join(c.buildDir, "c10k.wasm")
 	if _, err := run(ctx, c.benchDir, []string{"GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0"},
 		"go", "build", "-o", wasm, "./guests/c10k"); err != nil {
-		return []c10kResult{{target: c.c10kConns, skipped: "building the guest: " + err.Error()}}
+		out = append(out, c10kResult{label: "ptsevent run", target: c.c10kConns, skipped: "building the guest: " + oneLine(err.Error())})
+	} else {
+		r := holdTest(ctx, c, "ptsevent run", func(addr string) ([]string, []*os.File) {
+			return []string{bin, "run", "--max-fds", maxFDs, "--listen", addr, "--timeout", "10m", wasm}, nil
+		})
+		r.desc = "an unmodified Go `net/http` server (`bench/guests/c10k`, GOOS=wasip1) on the listener preopened as descriptor 3; a goroutine per connection, parked in the Go runtime's netpoller (`poll_oneoff`, which the compat WASI overlay turns into waits on the loop); the guest holds every socket, one descriptor each"
+		out = append(out, r)
 	}
-	bin := filepath.Join(c.root, "bin", "ptsevent")
-	if _, err := os.Stat(bin); err != nil {
-		return []c10kResult{{target: c.c10kConns, skipped: "bin/ptsevent is missing (run make build)"}}
+
+	// ptsevent serve: the gateway scheduler guest.
+	sched := filepath.Join(c.root, "build", "wasm", goScheduler.app+".wasm")
+	if _, err := os.Stat(sched); err != nil {
+		out = append(out, c10kResult{label: "ptsevent serve", target: c.c10kConns,
+			skipped: fmt.Sprintf("%s is missing (make wasm builds it from examples/wasm/%s)", rel(c.root, sched), goScheduler.app)})
+	} else {
+		r := holdTest(ctx, c, "ptsevent serve", func(addr string) ([]string, []*os.File) {
+			return []string{bin, "serve", "--workers", "1", "--max-fds", maxFDs, "--style", "scheduler",
+				"--shutdown-timeout", "2s", "--listen", addr, sched}, nil
+		})
+		r.desc = "the gateway scheduler guest `examples/wasm/hello-sched` (its `main` calls `gateway.Serve`): one instance on one loop serves every request on goroutines; the host holds the sockets and parses HTTP/1.1, the guest sees requests"
+		out = append(out, r)
 	}
-	if need := uint64(c.c10kConns + 1000); fdLimit() < need { // each side holds one end
-		return []c10kResult{{target: c.c10kConns, skipped: fmt.Sprintf("the descriptor limit is %d, %d needed: raise it with ulimit -n", fdLimit(), need)}}
-	}
-	first := holdTest(ctx, c, "ptsevent run", func(addr string) ([]string, []*os.File) {
-		return []string{bin, "run", "--listen", addr, "--timeout", "10m", wasm}, nil
-	})
-	out := []c10kResult{first}
-	if first.skipped == "" && first.held < first.target {
-		maxFDs := c.c10kConns + 1024
-		host := filepath.Join(c.buildDir, "c10khost")
-		if _, err := run(ctx, c.benchDir, nil, "go", "build", "-o", host, "./cmd/c10khost"); err != nil {
-			out = append(out, c10kResult{label: "bench/cmd/c10khost", target: c.c10kConns, skipped: "building bench/cmd/c10khost: " + err.Error()})
-		} else {
-			second := holdTest(ctx, c, "bench/cmd/c10khost", func(addr string) ([]string, []*os.File) {
-				return []string{host, "-listen", addr, "-max-fds", strconv.Itoa(maxFDs), "-timeout", "10m", wasm}, nil
-			})
-			second.note = fmt.Sprintf("the guest's descriptor table raised to %d (host.InstanceConfig.MaxDescriptors); otherwise as ptsevent run", maxFDs)
-			out = append(out, second)
-		}
-	}
-	// The reference: the same program built for linux/amd64, given the
+
+	// The reference: the net/http program built for linux/amd64, given the
 	// listening socket as descriptor 3 the same way.
 	native := filepath.Join(c.buildDir, "c10k-native")
 	if _, err := run(ctx, c.benchDir, []string{"CGO_ENABLED=0"}, "go", "build", "-o", native, "./guests/c10k"); err != nil {
-		return append(out, c10kResult{label: "native Go", target: c.c10kConns, skipped: "building the native program: " + err.Error()})
+		return append(out, c10kResult{label: "native Go (reference)", target: c.c10kConns, skipped: "building the native program: " + oneLine(err.Error())})
 	}
-	third := holdTest(ctx, c, "native Go (reference)", func(addr string) ([]string, []*os.File) {
+	r := holdTest(ctx, c, "native Go (reference)", func(addr string) ([]string, []*os.File) {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, nil
@@ -114,8 +136,8 @@ func runC10K(ctx context.Context, c *config) []c10kResult {
 		}
 		return []string{native}, []*os.File{f}
 	})
-	third.note = "the same source built for linux/amd64 (GOMAXPROCS 1 from the affinity mask), its listener passed as descriptor 3"
-	return append(out, third)
+	r.desc = "the same `net/http` source built for linux/amd64 (GOMAXPROCS 1 from the affinity mask), its listener passed as descriptor 3"
+	return append(out, r)
 }
 
 // holdTest is one run of the concurrency test on the server argv(addr)

@@ -2,18 +2,22 @@
 // the report: `make bench` builds what is needed and runs it from the
 // repository root.
 //
-// Every HTTP server (ptsevent serve with the Go and the C hello app on each
-// backend, Go net/http, fasthttp, http-wasm-host-go, gevent's pywsgi,
-// nginx) is started pinned to the server CPUs, polled until it answers
-// GET / with "Hello, World!\n", warmed up, loaded with wrk pinned to the
-// other CPUs at each connection count, and stopped. A peer that cannot be
-// built, installed or started is reported missing with the reason. Then a
-// Go scheduler guest (an unmodified net/http server run by `ptsevent run
-// --listen`) holds 10k keep-alive connections while a probe measures
-// latency, and the micro-benchmarks (go test -bench) are collected. The
-// report is bench/results/latest.md with a bar chart, latest.png.
+// Every HTTP server (ptsevent serve on each backend with the hello app in
+// both gateway styles: the Go reactor and the C reactor (blocking style)
+// and the Go scheduler guest; Go net/http, fasthttp, http-wasm-host-go,
+// gevent's pywsgi, nginx) is started pinned to the server CPUs, polled
+// until it answers GET / with "Hello, World!\n", warmed up, loaded with wrk
+// pinned to the other CPUs at each connection count, and stopped. A peer
+// that cannot be built, installed or started is reported missing with the
+// reason. Then 10k keep-alive connections are held by one Go scheduler
+// guest, through the CLI (`ptsevent run --max-fds` with an unmodified
+// net/http guest, and `ptsevent serve --max-fds` with the gateway
+// scheduler guest), while probes measure latency; and the
+// micro-benchmarks (go test -bench) are collected. The report is
+// bench/results/latest.md with a bar chart, latest.png, and
+// readme-snippet.md, the README's Performance section from this run.
 //
-//	make bench                              # everything, about 8 minutes
+//	make bench                              # everything, about 10 minutes on 2 cores
 //	build/bench/runbench -h                 # flags, e.g. -only, -duration
 package main
 
@@ -47,6 +51,16 @@ type config struct {
 	pin        pinning
 	startedAt  time.Time
 	invocation string
+	changed    []string // flags that make this run not the standard full one
+}
+
+// partial says how this run differs from the standard `make bench` run
+// ("" when it does not).
+func (c *config) partial() string {
+	if len(c.changed) == 0 {
+		return ""
+	}
+	return "run with " + strings.Join(c.changed, " ")
 }
 
 func main() {
@@ -61,7 +75,7 @@ func main() {
 	flag.StringVar(&c.root, "root", "", "repository root (default: found from the working directory)")
 	flag.StringVar(&c.outDir, "out", "", "report directory (default ROOT/bench/results)")
 	flag.StringVar(&conns, "conns", "64,256", "wrk connection counts, comma-separated")
-	flag.DurationVar(&c.duration, "duration", 8*time.Second, "wrk run length per connection count")
+	flag.DurationVar(&c.duration, "duration", 6*time.Second, "wrk run length per connection count")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "wrk warm-up per server (at the first connection count)")
 	flag.StringVar(&only, "only", "", "run only the HTTP peers whose name matches this regexp")
 	flag.StringVar(&c.microFile, "micro", "", "read micro-benchmark output (go test -bench) from `FILE` instead of running it")
@@ -71,6 +85,15 @@ func main() {
 	flag.StringVar(&c.benchtime, "benchtime", "1s", "go test -benchtime for the micro-benchmarks run here")
 	flag.BoolVar(&noPin, "no-pin", false, "do not pin the servers and wrk to separate CPUs")
 	flag.Parse()
+	flag.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "only", "skip-micro", "skip-c10k", "duration", "warmup", "conns", "c10k":
+			if f.Value.String() == f.DefValue {
+				return
+			}
+			c.changed = append(c.changed, "-"+f.Name+"="+f.Value.String())
+		}
+	})
 
 	c.startedAt = time.Now()
 	c.invocation = strings.Join(append([]string{"runbench"}, os.Args[1:]...), " ")
@@ -130,9 +153,13 @@ func main() {
 	if err := plotPeers(rep, pngPath); err != nil {
 		log.Printf("plot: %v", err)
 	}
+	snipPath := filepath.Join(c.outDir, "readme-snippet.md")
+	if err := os.WriteFile(snipPath, []byte(rep.readmeSnippet()), 0o644); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println()
 	fmt.Print(rep.terminalSummary())
-	fmt.Printf("\nwrote %s and %s in %v\n", rel(c.root, mdPath), rel(c.root, pngPath), rep.elapsed.Round(time.Second))
+	fmt.Printf("\nwrote %s, %s and %s in %v\n", rel(c.root, mdPath), rel(c.root, pngPath), rel(c.root, snipPath), rep.elapsed.Round(time.Second))
 	// Missing peers are reported, not failures; ptsevent's own servers
 	// failing, or a micro-benchmark failing, is.
 	if bad := rep.failures(); len(bad) > 0 {

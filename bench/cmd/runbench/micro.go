@@ -78,13 +78,17 @@ func collectMicro(ctx context.Context, c *config) *microReport {
 
 var (
 	reBenchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+(.+)$`)
+	// A benchmark that logs gets its name on a line of its own and its
+	// numbers on a later one.
+	reBenchName = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s*$`)
+	reBenchNums = regexp.MustCompile(`^()()\s*(\d+)\s+(\d.*\s\S+/op\b.*)$`)
 	rePkg       = regexp.MustCompile(`^pkg: (\S+)`)
 	reCPU       = regexp.MustCompile(`^cpu: (.+)`)
 )
 
 func parseBench(out string) *microReport {
 	r := &microReport{}
-	pkg := ""
+	pkg, pending := "", ""
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimRight(line, "\r")
 		if m := rePkg.FindStringSubmatch(line); m != nil {
@@ -100,10 +104,20 @@ func parseBench(out string) *microReport {
 			r.problems = append(r.problems, strings.TrimSpace(line))
 			continue
 		}
+		if m := reBenchName.FindStringSubmatch(line); m != nil {
+			pending = m[1]
+			continue
+		}
 		m := reBenchLine.FindStringSubmatch(line)
+		if m == nil && pending != "" {
+			if m = reBenchNums.FindStringSubmatch(line); m != nil {
+				m[1] = pending
+			}
+		}
 		if m == nil {
 			continue
 		}
+		pending = ""
 		res := microResult{pkg: pkg, name: strings.TrimPrefix(m[1], "Benchmark")}
 		res.iters, _ = strconv.ParseInt(m[3], 10, 64)
 		f := strings.Fields(m[4])

@@ -35,37 +35,71 @@ type peerResult struct {
 	version     string
 	missing     string // why the peer was not measured; "" when it was
 	runs        []loadResult
-	baseline    bool // the ptsevent Go guest on the default backend
+	baseline    bool // the ptsevent Go reactor guest on the default backend
 }
 
-// baselineName is the peer every ratio is against: the ptsevent Go guest
-// on the default backend (set by runPeers from `ptsevent serve --help`).
-var baselineName = "ptsevent serve, Go guest, libevent"
+// baselineName is the peer every ratio is against: the ptsevent Go
+// reactor guest (blocking style) on the default backend (set by runPeers
+// from `ptsevent serve --help`).
+var baselineName = ptseventName(goReactor, "libevent")
 
-var reDefaultBackend = regexp.MustCompile(`(?s)-backend string.*?\(default (\w+)\)`)
+var reBackends = regexp.MustCompile(`(?s)-backend string.*?one of ([\w, ]+?)\s*\(default (\w+)\)`)
 
-// defaultBackend reads the default backend from `ptsevent serve --help`.
-func defaultBackend(ctx context.Context, c *config) string {
+// backends reads the backends bin/ptsevent has, and its default one, from
+// `ptsevent serve --help` (a build without cgo has no libevent).
+func backends(ctx context.Context, c *config) (all []string, def string) {
 	out, _ := run(ctx, c.root, nil, filepath.Join(c.root, "bin", "ptsevent"), "serve", "--help")
-	if m := reDefaultBackend.FindStringSubmatch(out); m != nil {
-		return m[1]
-	}
-	return "libevent"
-}
-
-func ptseventPeer(lang, app, backend string) *peer {
-	name := fmt.Sprintf("ptsevent serve, %s guest, %s", lang, backend)
-	p := &peer{name: name, short: fmt.Sprintf("pts %s\n%s", strings.ToLower(lang), backend)}
-	p.prepare = func(ctx context.Context, c *config) error {
-		bin := filepath.Join(c.root, "bin", "ptsevent")
-		wasm := filepath.Join(c.root, "build", "wasm", app+".wasm")
-		for _, f := range []string{bin, wasm} {
-			if _, err := os.Stat(f); err != nil {
-				return fmt.Errorf("%s is missing (run make wasm build): %v", rel(c.root, f), err)
+	if m := reBackends.FindStringSubmatch(out); m != nil {
+		for _, b := range strings.Split(m[1], ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				all = append(all, b)
 			}
 		}
+		return all, m[2]
+	}
+	return []string{"libevent", "epoll"}, "libevent"
+}
+
+// gatewayGuest is a hello app for `ptsevent serve`, in one of the two
+// gateway styles: blocking (a reactor exporting pts_handle, a pool of
+// instances per worker, one request per instance at a time) or scheduler
+// (a command whose main calls gateway.Serve, one instance per worker
+// serving every request on goroutines).
+type gatewayGuest struct {
+	label string // in the table: language, style, app
+	short string // on the chart
+	app   string // build/wasm/APP.wasm, built by make wasm from examples/wasm/APP
+	style string // --style
+}
+
+var (
+	goReactor   = gatewayGuest{"Go reactor guest (hello, blocking style)", "pts Go\nreactor", "hello", "blocking"}
+	goScheduler = gatewayGuest{"Go scheduler guest (hello-sched)", "pts Go\nscheduler", "hello-sched", "scheduler"}
+	cReactor    = gatewayGuest{"C reactor guest (hello-c-app, blocking style)", "pts C\nreactor", "hello-c-app", "blocking"}
+)
+
+func ptseventName(g gatewayGuest, backend string) string {
+	return fmt.Sprintf("ptsevent serve, %s, %s", g.label, backend)
+}
+
+// ptseventPeer is `ptsevent serve` with the guest g on backend, its style
+// forced with --style so that the row's label is what ran (a guest that
+// is not of that style fails to start, and is reported so).
+func ptseventPeer(g gatewayGuest, backend string) *peer {
+	p := &peer{name: ptseventName(g, backend), short: g.short + "\n" + backend}
+	p.prepare = func(ctx context.Context, c *config) error {
+		bin := filepath.Join(c.root, "bin", "ptsevent")
+		wasm := filepath.Join(c.root, "build", "wasm", g.app+".wasm")
+		for _, f := range []string{bin, wasm} {
+			if _, err := os.Stat(f); err != nil {
+				return fmt.Errorf("%s is missing (make wasm build builds it from examples/wasm/%s): %v", rel(c.root, f), g.app, err)
+			}
+		}
+		if out, _ := run(ctx, c.root, nil, bin, "serve", "--help"); !strings.Contains(out, "-style") {
+			return fmt.Errorf("this bin/ptsevent has no serve --style (gateway styles); rebuild it with make build")
+		}
 		out, _ := run(ctx, c.root, nil, bin, "version")
-		p.version = firstLine(out)
+		p.version = fmt.Sprintf("%s; app build/wasm/%s.wasm, --style %s", firstLine(out), g.app, g.style)
 		return nil
 	}
 	p.argv = func(c *config, port int, dir string) ([]string, error) {
@@ -73,8 +107,9 @@ func ptseventPeer(lang, app, backend string) *peer {
 			"--listen", "127.0.0.1:" + strconv.Itoa(port),
 			"--workers", strconv.Itoa(c.pin.workers()),
 			"--backend", backend,
+			"--style", g.style,
 			"--shutdown-timeout", "2s",
-			filepath.Join(c.root, "build", "wasm", app+".wasm")}, nil
+			filepath.Join(c.root, "build", "wasm", g.app+".wasm")}, nil
 	}
 	return p
 }
@@ -246,26 +281,31 @@ func nginxPeer() *peer {
 	return p
 }
 
-func allPeers() []*peer {
-	return []*peer{
-		ptseventPeer("Go", "hello", "libevent"),
-		ptseventPeer("Go", "hello", "epoll"),
-		ptseventPeer("C", "hello-c-app", "libevent"),
-		ptseventPeer("C", "hello-c-app", "epoll"),
+// allPeers is every server measured: ptsevent serve with each hello guest
+// (both gateway styles) on each backend, then the peers.
+func allPeers(backends []string) []*peer {
+	var ps []*peer
+	for _, g := range []gatewayGuest{goReactor, goScheduler, cReactor} {
+		for _, b := range backends {
+			ps = append(ps, ptseventPeer(g, b))
+		}
+	}
+	return append(ps,
 		goPeer("Go net/http (native)", "net/http", "nethttp", ""),
 		goPeer("fasthttp (native Go)", "fasthttp", "fasthttp", "github.com/valyala/fasthttp"),
 		httpWasmPeer(),
 		geventPeer(),
 		nginxPeer(),
-	}
+	)
 }
 
 // runPeers measures every peer in turn: prepare, start pinned, wait until
 // it answers, warm up, one wrk run per connection count, stop.
 func runPeers(ctx context.Context, c *config) []peerResult {
 	var results []peerResult
-	baselineName = fmt.Sprintf("ptsevent serve, Go guest, %s", defaultBackend(ctx, c))
-	for _, p := range allPeers() {
+	bes, def := backends(ctx, c)
+	baselineName = ptseventName(goReactor, def)
+	for _, p := range allPeers(bes) {
 		if c.only != nil && !c.only.MatchString(p.name) {
 			continue
 		}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
+	"os"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,6 +16,14 @@ import (
 // count, as a PNG. A missing peer keeps its place on the axis with no bar
 // and "(missing)" under its name.
 func plotPeers(r *report, path string) error {
+	measured := 0
+	for _, pr := range r.peers {
+		measured += len(pr.runs)
+	}
+	if measured == 0 {
+		os.Remove(path) // no stale chart next to a new report
+		return errors.New("no HTTP server was measured: no chart")
+	}
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("HTTP hello world on loopback: requests/s (wrk, %v per run; %s)", r.cfg.duration, pinSummary(r.cfg))
 	p.Y.Label.Text = "requests/s"
@@ -90,7 +100,7 @@ func plotPeers(r *report, path string) error {
 	p.Legend.Left = true
 	p.NominalX(names...)
 	p.X.Tick.Label.Font.Size = vg.Points(8)
-	return p.Save(11*vg.Inch, 5.5*vg.Inch, path)
+	return p.Save(vg.Length(max(11, 1+0.9*float64(len(names))))*vg.Inch, 5.5*vg.Inch, path)
 }
 
 func pinSummary(c *config) string {
