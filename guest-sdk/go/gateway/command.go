@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 )
 
 // ListenerEnv is the environment variable through which the host gives a
@@ -41,11 +42,11 @@ func acceptLoop(h http.Handler, lfd string) error {
 	// Each record is a request descriptor, 4 bytes little-endian; a read
 	// returns whole records.
 	buf := make([]byte, 4*64)
+	w := &workers{h: h, jobs: make(chan int32)}
 	for {
 		n, err := l.Read(buf)
 		for i := 0; i+4 <= n; i += 4 {
-			fd := int32(binary.LittleEndian.Uint32(buf[i:]))
-			go serveFD(h, fd)
+			w.dispatch(int32(binary.LittleEndian.Uint32(buf[i:])))
 		}
 		switch {
 		case errors.Is(err, io.EOF):
@@ -56,18 +57,48 @@ func acceptLoop(h http.Handler, lfd string) error {
 	}
 }
 
+// maxIdleWorkers bounds the goroutines kept waiting for requests.
+const maxIdleWorkers = 256
+
+// workers serves requests on goroutines that outlive a request. A new
+// goroutine starts with a small stack that serving its first request grows
+// by copying, which in wasm (no native stack walking) cost more than the
+// rest of a hello-world request; an idle worker already has its stack.
+// Concurrency is not bounded: with no idle worker, a request gets a new
+// goroutine, and at most maxIdleWorkers stay waiting afterwards.
+type workers struct {
+	h    http.Handler
+	jobs chan int32   // unbuffered: a send succeeds only if a worker waits
+	idle atomic.Int32 // workers waiting on jobs
+}
+
+// dispatch hands request fd to an idle worker, or to a new one.
+func (w *workers) dispatch(fd int32) {
+	select {
+	case w.jobs <- fd:
+	default:
+		go w.worker(fd)
+	}
+}
+
+// worker serves fd, then waits for more requests unless enough workers
+// already wait.
+func (w *workers) worker(fd int32) {
+	for {
+		serveFD(w.h, fd)
+		if w.idle.Add(1) > maxIdleWorkers {
+			w.idle.Add(-1)
+			return
+		}
+		fd = <-w.jobs
+		w.idle.Add(-1)
+	}
+}
+
 // serveFD serves request descriptor fd and closes it, which ends the
 // request.
 func serveFD(h http.Handler, fd int32) {
-	f := os.NewFile(uintptr(fd), "gateway-request")
-	if f == nil {
-		return
-	}
-	defer f.Close()
-	rc, err := f.SyscallConn()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gateway: request descriptor:", err)
-		return
-	}
-	serveRequest(h, &reqFD{fd: fd, rc: rc})
+	f := &reqFD{fd: fd, cmd: true}
+	defer f.close()
+	serveRequest(h, f)
 }

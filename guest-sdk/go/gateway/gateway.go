@@ -126,10 +126,16 @@ func errnoErr(e uint32) error {
 // serves each request on its goroutine with its own, whose waits go
 // through the Go runtime's poller (rc).
 type reqFD struct {
-	fd  int32
-	rc  syscall.RawConn // nil in a reactor: the descriptor blocks in the host
-	env []byte
-	hdr []byte
+	fd int32
+	// cmd is set in a command, whose request descriptors are non-blocking:
+	// an operation that says EAGAIN waits in the runtime's poller through
+	// file, made on the first such wait (most requests never wait, and an
+	// *os.File costs a finalizer and a poller registration).
+	cmd  bool
+	file *os.File
+	rc   syscall.RawConn
+	env  []byte
+	hdr  []byte
 }
 
 // reactorFD is the reactor's request descriptor, reused.
@@ -173,14 +179,36 @@ func (f *reqFD) write(p []byte) (int, error) {
 func (f *reqFD) rcRead(op func(uintptr) bool) error  { return f.rc.Read(op) }
 func (f *reqFD) rcWrite(op func(uintptr) bool) error { return f.rc.Write(op) }
 
-// do runs op once in a reactor, or through wait (rc.Read or rc.Write)
-// until it no longer says EAGAIN in a command.
+// do runs op once in a reactor (the host suspends it until op can be
+// done). In a command it tries op, and if op says EAGAIN it goes on
+// through wait (rc.Read or rc.Write), which parks the goroutine in the
+// runtime's poller until op no longer says EAGAIN.
 func (f *reqFD) do(wait func(func(uintptr) bool) error, op func() bool) error {
-	if f.rc == nil {
-		op()
+	if done := op(); done || !f.cmd {
 		return nil
 	}
+	if f.rc == nil {
+		f.file = os.NewFile(uintptr(f.fd), "gateway-request")
+		if f.file == nil {
+			return os.ErrInvalid
+		}
+		rc, err := f.file.SyscallConn()
+		if err != nil {
+			return err
+		}
+		f.rc = rc
+	}
 	return wait(func(uintptr) bool { return op() })
+}
+
+// close ends a command's request: through its *os.File if one was made
+// (which also leaves the poller), else with the close import.
+func (f *reqFD) close() {
+	if f.file != nil {
+		f.file.Close()
+		return
+	}
+	sys.Close(f.fd)
 }
 
 // readEnviron fetches the environ of the request into f.env.
