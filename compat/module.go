@@ -259,12 +259,13 @@ func (w *wasiModule) builder(v variant) wazero.HostModuleBuilder {
 // embedder instantiated directly) there is no descriptor table: ENOTCAPABLE.
 func wrap(f impl) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
-		s, ok := host.SysFor(ctx, mod)
-		if !ok {
+		s := host.SysFor(ctx, mod)
+		if s == nil {
 			stack[0] = uint64(abi.ENOTCAPABLE)
 			return
 		}
-		e := f(&s, mem{mod.Memory()}, stack)
+		e := f(s, mem{mod.Memory()}, stack)
+		s.Done()
 		stack[0] = uint64(e)
 	}
 }

@@ -65,6 +65,7 @@ type Instance struct {
 	pollItems []evloop.PollItem
 	iovs      [][]byte
 	curCall   call      // the import in progress (see wrap)
+	curSys    Sys       // the WASI overlay's call in progress (see SysFor)
 	wd        callWatch // the deadline of the call in flight
 	// fns caches exported functions: wazero's ExportedFunction builds a new
 	// call engine (about 12 KB) on every lookup.

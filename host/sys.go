@@ -218,15 +218,23 @@ func FSErrno(err error) abi.Errno {
 type Sys struct{ c call }
 
 // SysFor returns the call state of a host function called with ctx by
-// module mod. ok is false when the module does not belong to an Instance
-// (an embedder instantiated it directly on the wazero runtime).
-func SysFor(ctx context.Context, mod api.Module) (s Sys, ok bool) {
+// module mod, or nil when the module does not belong to an Instance (an
+// embedder instantiated it directly on the wazero runtime). The state lives
+// in the instance, which runs one host function at a time, so getting it
+// allocates nothing; it is valid until the host function returns.
+func SysFor(ctx context.Context, mod api.Module) *Sys {
 	in := instanceFrom(ctx)
 	if in == nil {
-		return Sys{}, false
+		return nil
 	}
-	return Sys{call{ctx: ctx, in: in, mod: mod, mem: guestMem{mod.Memory()}}}, true
+	s := &in.curSys
+	s.c = call{ctx: ctx, in: in, mod: mod, mem: guestMem{mod.Memory()}}
+	return s
 }
+
+// Done drops the references the call state holds once the host function
+// returns.
+func (s *Sys) Done() { s.c = call{} }
 
 // Instance returns the calling instance.
 func (s *Sys) Instance() *Instance { return s.c.in }
