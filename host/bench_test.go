@@ -25,16 +25,7 @@ func BenchmarkSuspendResume(b *testing.B) {
 		for _, mode := range []string{"yield", "call"} {
 			b.Run(backend+"/"+mode, func(b *testing.B) {
 				ctx := context.Background()
-				rt, err := host.NewRuntime(ctx, host.Config{Backend: backend, Loops: 1,
-					CacheDir: testguest.CompileCacheDir(), WASI: compat.Module})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer rt.Close(ctx)
-				mod, err := rt.Compile(ctx, wasm)
-				if err != nil {
-					b.Fatal(err)
-				}
+				_, mod := yieldloop(b, backend, wasm)
 				b.ResetTimer()
 				code, err := mod.Run(ctx, host.InstanceConfig{Args: []string{"yieldloop", mode, strconv.Itoa(b.N)}})
 				if err != nil || code != 0 {
@@ -43,6 +34,23 @@ func BenchmarkSuspendResume(b *testing.B) {
 			})
 		}
 	}
+}
+
+// yieldloop makes a one-loop runtime on backend with the WASI overlay and
+// compiles the yieldloop guest; the runtime closes when b ends.
+func yieldloop(b *testing.B, backend string, wasm []byte) (*host.Runtime, *host.Module) {
+	ctx := context.Background()
+	rt, err := host.NewRuntime(ctx, host.Config{Backend: backend, Loops: 1,
+		CacheDir: testguest.CompileCacheDir(), WASI: compat.Module})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rt.Close(ctx) })
+	mod, err := rt.Compile(ctx, wasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rt, mod
 }
 
 // BenchmarkRecv is the cost of a blocking recv that must wait against one
@@ -58,16 +66,7 @@ func BenchmarkRecv(b *testing.B) {
 		for _, mode := range []string{"ready", "wait"} {
 			b.Run(backend+"/"+mode, func(b *testing.B) {
 				ctx := context.Background()
-				rt, err := host.NewRuntime(ctx, host.Config{Backend: backend, Loops: 1,
-					CacheDir: testguest.CompileCacheDir(), WASI: compat.Module})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer rt.Close(ctx)
-				mod, err := rt.Compile(ctx, wasm)
-				if err != nil {
-					b.Fatal(err)
-				}
+				rt, mod := yieldloop(b, backend, wasm)
 				sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 				if err != nil {
 					b.Fatal(err)

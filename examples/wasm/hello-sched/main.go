@@ -24,13 +24,12 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/ptsevent/ptsevent/guest-sdk/go/gateway"
+
+	"github.com/ptsevent/ptsevent/examples/wasm/internal/helloapp"
 )
 
 func main() {
@@ -38,38 +37,9 @@ func main() {
 	rand.Read(b[:])
 	instance := hex.EncodeToString(b[:])
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "Hello, World!\n")
-	})
-	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		if _, err := io.Copy(w, r.Body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-		}
-	})
-	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "method: %s\n", r.Method)
-		fmt.Fprintf(w, "path: %s\n", r.URL.Path)
-		fmt.Fprintf(w, "query: %s\n", r.URL.RawQuery)
-		fmt.Fprintf(w, "proto: %s\n", r.Proto)
-		fmt.Fprintf(w, "host: %s\n", r.Host)
-		fmt.Fprintf(w, "remote: %s\n", r.RemoteAddr)
-		fmt.Fprintf(w, "user-agent: %s\n", r.UserAgent())
-	})
-	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
-		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
-		if ms <= 0 {
-			ms = 100
-		}
-		start := time.Now()
-		time.Sleep(time.Duration(ms) * time.Millisecond) // parks this goroutine only
-		fmt.Fprintf(w, "slept %v\n", time.Since(start).Round(time.Millisecond))
-	})
+	// The routes of examples/wasm/hello (internal/helloapp); time.Sleep
+	// parks this goroutine only.
+	mux := helloapp.Mux(time.Sleep)
 	mux.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("hello-sched: /panic")
 	})
