@@ -55,6 +55,13 @@ type conn struct {
 
 	// Deadlines of the blocking reads and writes of a TLS connection.
 	rdDeadline, wrDeadline time.Time
+
+	// nonblock is set while a scheduler-style guest serves the request:
+	// the guest's task, not the connection's, calls read and write, so TLS
+	// I/O must not park. tlsPending is then the ciphertext the socket did
+	// not take yet (a TLS record cannot be written in part).
+	nonblock   bool
+	tlsPending []byte
 }
 
 func newConn(w *worker) *conn {
@@ -76,6 +83,7 @@ func (c *conn) reset() {
 	}
 	c.resetOut()
 	c.idle, c.killed, c.werr = false, false, nil
+	c.nonblock, c.tlsPending = false, c.tlsPending[:0]
 	c.rdDeadline, c.wrDeadline = time.Time{}, time.Time{}
 }
 
@@ -176,6 +184,15 @@ func (c *conn) read(p []byte) (int, error) {
 		}
 		if n > 0 {
 			err = nil
+			if c.nonblock {
+				// The TLS layer may hold more plaintext than the
+				// socket shows: stay readable until a read says
+				// EAGAIN.
+				c.pd.SetReady(evloop.Readable)
+			}
+		}
+		if err == errWouldBlock {
+			err = unix.EAGAIN
 		}
 		return n, err
 	}
@@ -187,10 +204,49 @@ func (c *conn) read(p []byte) (int, error) {
 
 func (c *conn) write(p []byte) (int, error) {
 	if c.tls != nil {
+		// Ciphertext left by a scheduler-style request goes first: when
+		// it cannot all go out, a guest gets EAGAIN (back-pressure) and
+		// the connection's task waits.
+		if len(c.tlsPending) > 0 {
+			if err := c.sendTLSPending(); err != nil {
+				return 0, err
+			}
+		}
 		return c.tls.Write(p)
 	}
 	return c.pd.TryWrite(p)
 }
+
+// sendTLSPending writes tlsPending: without parking in nonblock mode
+// (unix.EAGAIN while some is left), else waiting for the socket.
+func (c *conn) sendTLSPending() error {
+	if !c.nonblock {
+		nb := c.tlsPending
+		c.tlsPending = nil // loopConn.Write must not see it again
+		_, err := loopConn{c}.Write(nb)
+		c.tlsPending = nb[:0]
+		return err
+	}
+	for len(c.tlsPending) > 0 {
+		n, err := c.pd.TryWrite(c.tlsPending)
+		if err != nil {
+			return err
+		}
+		c.tlsPending = c.tlsPending[:copy(c.tlsPending, c.tlsPending[n:])]
+	}
+	return nil
+}
+
+// errWouldBlock is loopConn's answer in nonblock mode when the socket has
+// nothing to read: temporary, so crypto/tls keeps the connection usable
+// and returns it to the caller (conn.read turns it into EAGAIN).
+var errWouldBlock = &wouldBlock{}
+
+type wouldBlock struct{}
+
+func (*wouldBlock) Error() string   { return "wsgihost: the socket would block" }
+func (*wouldBlock) Timeout() bool   { return false }
+func (*wouldBlock) Temporary() bool { return true }
 
 // readHead reads until a complete request head is buffered and parsed into
 // c.req. It answers framing errors and timeouts itself and reports false
@@ -579,7 +635,8 @@ func (c *conn) drainBody() bool {
 
 // loopConn is the net.Conn under a TLS connection: reads and writes on the
 // non-blocking socket that park the connection's task on EAGAIN, until
-// the connection's deadlines.
+// the connection's deadlines; in nonblock mode (a scheduler-style request)
+// they never park (see conn.nonblock).
 type loopConn struct{ c *conn }
 
 func (l loopConn) Read(p []byte) (int, error) {
@@ -591,6 +648,8 @@ func (l loopConn) Read(p []byte) (int, error) {
 			return n, nil
 		case n == 0 && err == nil:
 			return 0, io.EOF
+		case err == unix.EAGAIN && c.nonblock:
+			return 0, errWouldBlock
 		case err == unix.EAGAIN:
 			if werr := c.t.WaitFD(c.pd, evloop.Readable, c.rdDeadline); werr != nil {
 				return 0, werr
@@ -603,6 +662,20 @@ func (l loopConn) Read(p []byte) (int, error) {
 
 func (l loopConn) Write(p []byte) (int, error) {
 	c := l.c
+	if c.nonblock {
+		// Never a partial write (a TLS record would be cut): what the
+		// socket does not take waits in tlsPending.
+		all := len(p)
+		if len(c.tlsPending) == 0 {
+			n, err := c.pd.TryWrite(p)
+			if err != nil && err != unix.EAGAIN {
+				return n, err
+			}
+			p = p[n:]
+		}
+		c.tlsPending = append(c.tlsPending, p...)
+		return all, nil
+	}
 	total := 0
 	for total < len(p) {
 		n, err := c.pd.TryWrite(p[total:])

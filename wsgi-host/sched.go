@@ -30,8 +30,7 @@ const (
 	// runs for the server's life, one instance per worker, and accepts
 	// requests from a listener descriptor: it serves many requests at once
 	// on goroutines, its Go runtime waiting for them in poll_oneoff. It
-	// needs the WASI overlay (compat.Install or host.Config.WASI) and does
-	// not support TLSConfig yet.
+	// needs the WASI overlay (compat.Install or host.Config.WASI).
 	StyleScheduler
 )
 
@@ -82,9 +81,6 @@ func (s *Server) resolveStyle() (Style, error) {
 	case StyleScheduler:
 		if !hasStart {
 			return 0, fmt.Errorf("wsgihost: %s has no _start: build a scheduler gateway app as a command (Go: main calls gateway.Serve)", m.Name)
-		}
-		if s.TLSConfig != nil {
-			return 0, errors.New("wsgihost: TLS is not supported for scheduler-style apps yet")
 		}
 		if !s.Runtime.HasWASIOverlay() {
 			return 0, errors.New("wsgihost: a scheduler-style app needs the WASI overlay (compat.Install, or host.Config.WASI = compat.Module)")
@@ -350,6 +346,9 @@ func (c *conn) callSched() (int, error) {
 		return 503, errListenerClosed
 	}
 	sc.inflight[c] = cmd
+	// From here the guest's task reads and writes the connection: TLS I/O
+	// must not park (conn.nonblock).
+	c.nonblock = true
 	var werr error
 	for !r.guestClosed && r.cmdErr == nil {
 		wait := time.Duration(1 << 62)
@@ -364,6 +363,7 @@ func (c *conn) callSched() (int, error) {
 		werr = nil
 	}
 	delete(sc.inflight, c)
+	c.nonblock = false
 	r.callDone = true
 	switch {
 	case r.guestClosed:

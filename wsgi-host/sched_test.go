@@ -3,7 +3,9 @@ package wsgihost
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -398,6 +400,63 @@ func TestSchedShutdown(t *testing.T) {
 		}
 		if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			t.Errorf("still accepting after Shutdown")
+		}
+	})
+}
+
+// TestSchedTLS: a scheduler-style app behind TLS. The guest's task reads
+// and writes the connection, so TLS I/O must never park: bodies larger
+// than a socket buffer go both ways (back-pressure through EAGAIN and
+// the guest's poll), keep-alive works, and concurrent slow requests share
+// the one instance.
+func TestSchedTLS(t *testing.T) {
+	cert, roots, _, _ := selfSigned(t, "")
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, _ := startServer(t, e, e.module(t, schedExampleDir), func(s *Server) {
+			s.Workers = 1
+			s.MaxBodyBytes = 8 << 20
+			s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		})
+		c := &http.Client{Timeout: 60 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+		defer c.CloseIdleConnections()
+		base := "https://" + addr
+		for range 3 {
+			if code, body, _ := httpGet(t, c, base+"/"); code != 200 || body != "Hello, World!\n" {
+				t.Fatalf("/: %d %q", code, body)
+			}
+		}
+		big := strings.Repeat("0123456789abcdef", 3<<16) // 3 MiB: many records, a full socket
+		for range 2 {
+			resp, err := c.Post(base+"/echo", "text/plain", strings.NewReader(big))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || string(b) != big {
+				t.Fatalf("echo over TLS: %d, %d bytes of %d, %v", resp.StatusCode, len(b), len(big), err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 50)
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, body, _ := httpGet(t, c, base+"/sleep?ms=100")
+				if code != 200 || !strings.HasPrefix(body, "slept") {
+					errs <- fmt.Errorf("/sleep: %d %q", code, body)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if st := s.Stats(); st.Commands != 1 {
+			t.Errorf("stats %+v: want one command", st)
 		}
 	})
 }
