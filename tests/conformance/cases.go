@@ -322,14 +322,9 @@ func rawCases() []Case {
 				if err != nil {
 					return err
 				}
-				ro, err := s.TempDir()
-				if err != nil {
+				if _, err := mountReadOnly(s); err != nil {
 					return err
 				}
-				if err := os.WriteFile(filepath.Join(ro, "ro.txt"), []byte("ro"), 0o644); err != nil {
-					return err
-				}
-				s.Caps.Dirs = append(s.Caps.Dirs, host.DirMount{Host: ro, Guest: "/ro", ReadOnly: true})
 				s.afterRun(func() {
 					b, err := os.ReadFile(filepath.Join(data, "out.txt"))
 					if err == nil {
@@ -405,14 +400,10 @@ func rawCases() []Case {
 				if err != nil {
 					return err
 				}
-				ro, err := s.TempDir()
+				ro, err := mountReadOnly(s)
 				if err != nil {
 					return err
 				}
-				if err := os.WriteFile(filepath.Join(ro, "ro.txt"), []byte("ro"), 0o644); err != nil {
-					return err
-				}
-				s.Caps.Dirs = append(s.Caps.Dirs, host.DirMount{Host: ro, Guest: "/ro", ReadOnly: true})
 				dir, err := s.TempDir()
 				if err != nil {
 					return err
@@ -467,6 +458,20 @@ func rawCases() []Case {
 // mountData mounts a new directory at /data holding in.txt
 // ("line1\nline2\n"), a directory sub/ and a symlink escape to a file
 // outside the mount; it returns the directory.
+// mountReadOnly mounts a new directory holding ro.txt at /ro, read-only,
+// and returns its host path.
+func mountReadOnly(s *Setup) (string, error) {
+	ro, err := s.TempDir()
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(ro, "ro.txt"), []byte("ro"), 0o644); err != nil {
+		return "", err
+	}
+	s.Caps.Dirs = append(s.Caps.Dirs, host.DirMount{Host: ro, Guest: "/ro", ReadOnly: true})
+	return ro, nil
+}
+
 func mountData(s *Setup) (string, error) {
 	base, err := s.TempDir()
 	if err != nil {
