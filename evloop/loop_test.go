@@ -539,3 +539,51 @@ func TestTryWriteAfterDrainedRead(t *testing.T) {
 		}
 	})
 }
+
+// TestEOFAfterOwnShutdown: after shutting down its own write side, a
+// descriptor whose peer sends its last bytes and closes (a full hangup,
+// announced by one edge the loop collects before the reads) still reads
+// them and then the end of file.
+func TestEOFAfterOwnShutdown(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := startLoop(t, name)
+		a, b := socketpair(t)
+		type step struct {
+			n   int
+			err error
+		}
+		got := make(chan []step, 1)
+		onLoop(t, l, func() {
+			pd, _ := l.Register(a)
+			pd.SetStream(true)
+			l.Go(func(tk *Task) {
+				var steps []step
+				unix.Shutdown(a, unix.SHUT_WR)
+				unix.Write(b, []byte("abc"))
+				unix.Close(b)
+				// Let the loop collect the hangup's one edge first.
+				if werr := tk.WaitFD(pd, Readable, time.Now().Add(5*time.Second)); werr != nil {
+					got <- []step{{-1, werr}}
+					return
+				}
+				buf := make([]byte, 64)
+				for len(steps) < 2 {
+					n, err := pd.TryRead(buf)
+					if err == unix.EAGAIN {
+						if werr := tk.WaitFD(pd, Readable, time.Now().Add(5*time.Second)); werr != nil {
+							steps = append(steps, step{-1, werr})
+							break
+						}
+						continue
+					}
+					steps = append(steps, step{n, err})
+				}
+				got <- steps
+			})
+		})
+		s := <-got
+		if len(s) != 2 || s[0] != (step{3, nil}) || s[1] != (step{0, nil}) {
+			t.Fatalf("reads %v, want 3 bytes then end of file", s)
+		}
+	})
+}

@@ -286,7 +286,7 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 	in.task = t
 	stopCancel := in.watch(ctx, t)
 	// in.ctx has no Done channel, so wazero starts no watcher goroutine
-	// per call (third_party/wazero/PATCHES.md, second patch); watch closes
+	// per call (third_party/wazero/PATCHES.md); watch closes
 	// the module itself when the call must end.
 	res, err := fn.Call(in.ctx, params...)
 	in.unwatch(stopCancel)
@@ -316,8 +316,8 @@ type callWatch struct {
 // watch enforces a call's deadline (the earlier of ctx's and
 // InstanceConfig.Deadline) and ctx's cancellation without a goroutine per
 // call. At the deadline the instance's timer closes the module, which
-// stops a computing guest within 1024 loop iterations (wazero's
-// close-on-context-done checks, see third_party/wazero/PATCHES.md), and posts an interrupt to the loop for a
+// stops a computing guest at its next loop header (wazero's
+// close-on-context-done checks), and posts an interrupt to the loop for a
 // guest suspended in an import. It returns the function that disarms
 // ctx's cancellation, or nil; call unwatch in any case.
 func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stopCancel func() bool) {

@@ -88,12 +88,11 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		rc = wazero.NewRuntimeConfig()
 	}
 	// Closing an instance (its deadline, a canceled call) must stop a guest
-	// that computes without calling imports. With this option the compiler
-	// checks at loop headers; ptsevent builds against a patched wazero
-	// (third_party/wazero/PATCHES.md) that checks every 1024 iterations
-	// instead of exiting to Go on each one. The periodic exit is also what
-	// lets the Go scheduler preempt a spinning guest (GC, GOMAXPROCS=1);
-	// host/termination_test.go checks both.
+	// that computes without calling imports: with this option the compiler
+	// checks at every loop header (an exit to Go, which also lets the Go
+	// scheduler preempt a spinning guest; host/termination_test.go checks
+	// both). It costs loop-heavy guests much of their speed (wazero#2466,
+	// third_party/wazero/PATCHES.md).
 	rc = rc.WithCloseOnContextDone(true)
 	if cfg.MemoryLimitPages > 0 {
 		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)

@@ -1,17 +1,10 @@
 #!/bin/sh
-# Regenerates termination-check.diff: a `diff -ruN` of the patched files
-# against the pristine module (Go module cache copy). Run from anywhere.
+# Regenerates the patch file: a `diff -ruN` of the patched files against the
+# pristine module (Go module cache copy). Run from anywhere.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 pristine=${PRISTINE:-$(go env GOMODCACHE)/github.com/tetratelabs/wazero@v1.12.0}
 files="
-internal/engine/wazevo/call_engine.go
-internal/engine/wazevo/engine_cache.go
-internal/engine/wazevo/frontend/frontend_test.go
-internal/engine/wazevo/frontend/lower.go
-internal/engine/wazevo/loop_termination_check_test.go
-internal/engine/wazevo/wazevo_test.go
-internal/engine/wazevo/wazevoapi/offsetdata.go
 internal/wasm/module_instance.go
 "
 tmp=$(mktemp -d)
@@ -21,5 +14,5 @@ for f in $files; do
 	[ -f "$pristine/$f" ] && cp "$pristine/$f" "$tmp/a/$f"
 	cp "$here/$f" "$tmp/b/$f"
 done
-(cd "$tmp" && diff -ruN a b) > "$here/patches/termination-check.diff" || [ $? -eq 1 ]
-echo "wrote $here/patches/termination-check.diff"
+(cd "$tmp" && diff -ruN a b) > "$here/patches/no-watcher.diff" || [ $? -eq 1 ]
+echo "wrote $here/patches/no-watcher.diff"

@@ -136,12 +136,6 @@ type (
 		// when an exception is caught. Compiled code loads this from execCtx
 		// after the trampoline call to decide which handler to dispatch to.
 		caughtExceptionClauseIdx int64
-		// loopIterationCounter is incremented by compiled code at every loop header when ensureTermination
-		// is on; the checkModuleExitCode trampoline is called when it reaches a multiple of
-		// wazevoapi.LoopTerminationCheckInterval. It wraps around freely and is never reset.
-		//
-		// PATCHED (ptsevent, see third_party/wazero/PATCHES.md).
-		loopIterationCounter uint32
 	}
 )
 

@@ -30,10 +30,6 @@ func fileCacheKey(m *wasm.Module) (ret filecache.Key) {
 	s := sha256.New()
 	s.Write(m.ID[:])
 	s.Write(magic)
-	// PATCHED (ptsevent, see third_party/wazero/PATCHES.md): the patched compiler emits different
-	// code (which uses an executionContext field that upstream does not have) under the same
-	// wazero version string, so its entries must never be shared with an unpatched build's.
-	s.Write(patchedCacheKeySalt)
 	// Write the CPU features so that we can cache the compiled module for the same CPU.
 	// This prevents the incompatible CPU features from being used.
 	cpu := platform.CpuFeatures.Raw()
@@ -151,10 +147,6 @@ func (e *engine) getCompiledModuleFromCache(module *wasm.Module) (cm *compiledMo
 }
 
 var magic = []byte{'W', 'A', 'Z', 'E', 'V', 'O'}
-
-// patchedCacheKeySalt is mixed into fileCacheKey. Change it whenever the patch changes the
-// generated code. PATCHED (ptsevent, see third_party/wazero/PATCHES.md).
-var patchedCacheKeySalt = []byte("ptsevent-loop-termination-check-1")
 
 func serializeCompiledModule(wazeroVersion string, cm *compiledModule) io.Reader {
 	buf := bytes.NewBuffer(nil)

@@ -37,12 +37,6 @@ type (
 		blockType *wasm.FunctionType
 		// clonedArgs hold the arguments to Else block.
 		clonedArgs ssa.Values
-		// loopTerminationCheckBlk is the block, filled at the loop's end, calling the
-		// checkModuleExitCode trampoline. Only for loops, when ensureTermination is on.
-		// PATCHED (ptsevent, see third_party/wazero/PATCHES.md).
-		loopTerminationCheckBlk ssa.BasicBlock
-		// loopSourceOffset is the source offset of the loop opcode, for loopTerminationCheckBlk.
-		loopSourceOffset ssa.SourceOffset
 	}
 
 	controlFrameKind byte
@@ -1329,7 +1323,6 @@ func (c *Compiler) lowerCurrentOpcode() {
 			blockType:                    bt,
 		})
 	case wasm.OpcodeLoop:
-		loopPC := state.pc // PATCHED (ptsevent): for lowerLoopHeaderTerminationCheck.
 		bt := c.readBlockType()
 
 		if state.unreachable {
@@ -1360,7 +1353,16 @@ func (c *Compiler) lowerCurrentOpcode() {
 		c.switchTo(originalLen, loopHeader)
 
 		if c.ensureTermination {
-			c.lowerLoopHeaderTerminationCheck(state.ctrlPeekAt(0), loopPC)
+			checkModuleExitCodePtr := builder.AllocateInstruction().
+				AsLoad(c.execCtxPtrValue,
+					wazevoapi.ExecutionContextOffsetCheckModuleExitCodeTrampolineAddress.U32(),
+					ssa.TypeI64,
+				).Insert(builder).Return()
+
+			args := c.allocateVarLengthValues(1, c.execCtxPtrValue)
+			builder.AllocateInstruction().
+				AsCallIndirect(checkModuleExitCodePtr, &c.checkModuleExitCodeSig, args).
+				Insert(builder)
 		}
 	case wasm.OpcodeIf:
 		bt := c.readBlockType()
@@ -1462,10 +1464,6 @@ func (c *Compiler) lowerCurrentOpcode() {
 		case controlFrameKindFunction:
 			break // This is the very end of function.
 		case controlFrameKindLoop:
-			if ctrl.loopTerminationCheckBlk != nil {
-				// PATCHED (ptsevent): must happen before sealing the loop header, a predecessor of which it adds.
-				c.finishLoopTerminationCheck(&ctrl)
-			}
 			// Loop header block can be reached from any br/br_table contained in the loop,
 			// so now that we've reached End of it, we can seal it.
 			builder.Seal(ctrl.blk)
@@ -4834,122 +4832,6 @@ func (c *Compiler) switchTo(originalStackLen int, targetBlk ssa.BasicBlock) {
 		value := targetBlk.Param(i)
 		c.loweringState.push(value)
 	}
-}
-
-// lowerLoopHeaderTerminationCheck emits the ensureTermination check at the
-// head of a loop. The current block must be the loop header (frame.blk),
-// with the Wasm-level loop params already pushed onto the value stack by
-// switchTo; loopPC is the position of the loop opcode in the function body.
-// finishLoopTerminationCheck completes it at the loop's end.
-//
-// PATCHED (ptsevent, see third_party/wazero/PATCHES.md): upstream v1.12.0
-// calls the checkModuleExitCode trampoline (a full exit to Go) on every
-// iteration of every loop. Instead, a counter in the execution context is
-// incremented at each loop header and the trampoline is called only when the
-// counter is a multiple of wazevoapi.LoopTerminationCheckInterval:
-//
-//	loopHeader: (params...)
-//		v1 = Load.i32 exec_ctx, LoopIterationCounter
-//		v2 = Iadd v1, 1
-//		Store v2, exec_ctx, LoopIterationCounter
-//		v3 = Band v2, Interval-1
-//		Brnz v3, bodyBlk
-//		Jump checkBlk
-//	bodyBlk: <-- (loopHeader)
-//		... the loop body ...
-//	checkBlk: <-- (loopHeader)            ; filled at the loop's end
-//		CallIndirect checkModuleExitCodeTrampoline, exec_ctx
-//		Jump loopHeader, params...        ; one more back-edge
-//
-// The periodic exit to Go is kept on purpose: native code cannot be preempted
-// by the Go runtime, so the exit is what lets the goroutine closing the module
-// (and a GC stop-the-world) run when a guest spins, e.g. with GOMAXPROCS=1.
-//
-// checkBlk returns to the loop header rather than falling into bodyBlk so that
-// bodyBlk keeps loopHeader as its single predecessor: no merge block and no
-// extra block params are needed, and the loop params keep dominating their uses.
-// Re-entering the header increments the counter once more (to a value that is
-// not a multiple of the interval), so the check runs once per interval.
-//
-// checkBlk's instructions are emitted only at the loop's end: the SSA passes
-// order successors by their first instruction, so this makes the block layout
-// place bodyBlk right after the header (fall-through on the hot path) and
-// checkBlk after the loop body.
-func (c *Compiler) lowerLoopHeaderTerminationCheck(frame *controlFrame, loopPC int) {
-	builder := c.ssaBuilder
-
-	counterOffset := wazevoapi.ExecutionContextOffsetLoopIterationCounter.U32()
-	counter := builder.AllocateInstruction().
-		AsLoad(c.execCtxPtrValue, counterOffset, ssa.TypeI32).
-		Insert(builder).Return()
-	one := builder.AllocateInstruction().AsIconst32(1).Insert(builder).Return()
-	next := builder.AllocateInstruction().AsIadd(counter, one).Insert(builder).Return()
-	builder.AllocateInstruction().
-		AsStore(ssa.OpcodeStore, next, c.execCtxPtrValue, counterOffset).
-		Insert(builder)
-	mask := builder.AllocateInstruction().
-		AsIconst32(wazevoapi.LoopTerminationCheckInterval - 1).
-		Insert(builder).Return()
-	masked := builder.AllocateInstruction().AsBand(next, mask).Insert(builder).Return()
-
-	bodyBlk, checkBlk := builder.AllocateBasicBlock(), builder.AllocateBasicBlock()
-	builder.AllocateInstruction().AsBrnz(masked, ssa.ValuesNil, bodyBlk).Insert(builder)
-	builder.AllocateInstruction().AsJump(ssa.ValuesNil, checkBlk).Insert(builder)
-	builder.Seal(checkBlk) // single predecessor: the loop header.
-	frame.loopTerminationCheckBlk = checkBlk
-	frame.loopSourceOffset = ssa.SourceOffset(loopPC) + ssa.SourceOffset(c.wasmFunctionBodyOffsetInCodeSection)
-
-	// The loop body continues in bodyBlk. The value stack still holds the
-	// loop header params (pushed by switchTo), which dominate bodyBlk.
-	builder.SetCurrentBlock(bodyBlk)
-	builder.Seal(bodyBlk) // single predecessor: the loop header.
-}
-
-// finishLoopTerminationCheck fills the block created by lowerLoopHeaderTerminationCheck:
-// call the checkModuleExitCode trampoline (an exit to Go, which panics if the module
-// was closed), then go back to the loop header with its params unchanged.
-// It must be called before the loop header is sealed.
-//
-// PATCHED (ptsevent, see third_party/wazero/PATCHES.md).
-func (c *Compiler) finishLoopTerminationCheck(frame *controlFrame) {
-	builder := c.ssaBuilder
-	current := builder.CurrentBlock()
-	loopHeader, checkBlk := frame.blk, frame.loopTerminationCheckBlk
-	builder.SetCurrentBlock(checkBlk)
-	if c.needSourceOffsetInfo {
-		// Attribute the trampoline call (which is where a closed module's error
-		// is raised) to the loop opcode, as upstream does, then restore the
-		// offset lowerCurrentOpcode set for the end opcode being lowered.
-		builder.SetCurrentSourceOffset(frame.loopSourceOffset)
-		defer builder.SetCurrentSourceOffset(
-			ssa.SourceOffset(c.loweringState.pc) + ssa.SourceOffset(c.wasmFunctionBodyOffsetInCodeSection))
-	}
-
-	checkModuleExitCodePtr := builder.AllocateInstruction().
-		AsLoad(c.execCtxPtrValue,
-			wazevoapi.ExecutionContextOffsetCheckModuleExitCodeTrampolineAddress.U32(),
-			ssa.TypeI64,
-		).Insert(builder).Return()
-	args := c.allocateVarLengthValues(1, c.execCtxPtrValue)
-	builder.AllocateInstruction().
-		AsCallIndirect(checkModuleExitCodePtr, &c.checkModuleExitCodeSig, args).
-		Insert(builder)
-	// Pass the Wasm-level loop params through unchanged. The header is not
-	// sealed yet, so these are still its only params: the params for Wasm
-	// locals read inside the loop are added by Seal, which also appends the
-	// matching argument to this jump (found through checkBlk's single
-	// predecessor, i.e. the header's own param).
-	n := len(frame.blockType.Params)
-	if loopHeader.Params() != n {
-		panic("BUG: loop header has params other than the Wasm-level ones before being sealed")
-	}
-	headerArgs := c.allocateVarLengthValues(n)
-	for i := 0; i < n; i++ {
-		headerArgs = headerArgs.Append(builder.VarLengthPool(), loopHeader.Param(i))
-	}
-	builder.AllocateInstruction().AsJump(headerArgs, loopHeader).Insert(builder)
-
-	builder.SetCurrentBlock(current)
 }
 
 // results returns the number of results of the current function.

@@ -70,24 +70,7 @@ const (
 	// ExecutionContextOffsetCaughtExceptionClauseIdx is the matched catch clause index
 	// written by handleException and read by compiled handler dispatch code.
 	ExecutionContextOffsetCaughtExceptionClauseIdx Offset = 1232
-	// ExecutionContextOffsetLoopIterationCounter is an offset of `loopIterationCounter` (uint32) field in wazevo.executionContext.
-	//
-	// PATCHED (ptsevent, see third_party/wazero/PATCHES.md): incremented at every loop header when
-	// ensureTermination is on; the checkModuleExitCode trampoline is called only when it is a multiple
-	// of LoopTerminationCheckInterval.
-	ExecutionContextOffsetLoopIterationCounter Offset = 1240
 )
-
-// LoopTerminationCheckInterval is how many loop iterations (loop-header executions, counted per
-// execution context, i.e. per api.Function call engine) may run between two calls to the
-// checkModuleExitCode trampoline when ensureTermination (RuntimeConfig.WithCloseOnContextDone) is on.
-// It must be a power of two: the compiled code tests `counter & (LoopTerminationCheckInterval-1) == 0`.
-//
-// PATCHED (ptsevent, see third_party/wazero/PATCHES.md): upstream v1.12.0 checks on every iteration.
-const LoopTerminationCheckInterval = 1024
-
-// Compile-time check that LoopTerminationCheckInterval is a power of two.
-var _ = [1]struct{}{}[LoopTerminationCheckInterval&(LoopTerminationCheckInterval-1)]
 
 // ModuleContextOffsetData allows the compilers to get the information about offsets to the fields of wazevo.moduleContextOpaque,
 // This is unique per module.
