@@ -322,19 +322,26 @@ type callWatch struct {
 // ctx's cancellation, or nil; call unwatch in any case.
 func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stopCancel func() bool) {
 	dl, hasDL := ctx.Deadline()
+	if !hasDL && in.cfg.Deadline <= 0 {
+		return in.watchCancel(ctx, t)
+	}
+	now := time.Now() // once per call
 	if in.cfg.Deadline > 0 {
-		if own := time.Now().Add(in.cfg.Deadline); !hasDL || own.Before(dl) {
-			dl, hasDL = own, true
+		if own := now.Add(in.cfg.Deadline); !hasDL || own.Before(dl) {
+			dl = own
 		}
 	}
-	if hasDL {
-		in.wd.deadline.Store(dl.UnixNano())
-		if d := time.Until(dl); in.wd.timer == nil {
-			in.wd.timer = time.AfterFunc(d, in.deadlinePassed)
-		} else {
-			in.wd.timer.Reset(d)
-		}
+	in.wd.deadline.Store(dl.UnixNano())
+	if d := dl.Sub(now); in.wd.timer == nil {
+		in.wd.timer = time.AfterFunc(d, in.deadlinePassed)
+	} else {
+		in.wd.timer.Reset(d)
 	}
+	return in.watchCancel(ctx, t)
+}
+
+// watchCancel interrupts the call when ctx is canceled; nil when it cannot be.
+func (in *Instance) watchCancel(ctx context.Context, t *evloop.Task) func() bool {
 	if ctx.Done() != nil {
 		mod, loop := in.mod, in.loop
 		return context.AfterFunc(ctx, func() {

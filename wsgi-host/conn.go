@@ -380,8 +380,10 @@ func (c *conn) flushAll() error {
 	if c.werr != nil {
 		return c.werr
 	}
-	dl := deadlineAfter(c.s.writeTO)
-	c.wrDeadline = dl
+	// The clock is read only when a wait is due: most responses go out in
+	// one write.
+	var dl time.Time
+	c.setTLSWriteDeadline()
 	for c.outOff < len(c.out) {
 		n, err := c.write(c.out[c.outOff:])
 		c.outOff += n
@@ -389,6 +391,9 @@ func (c *conn) flushAll() error {
 			continue
 		}
 		if err == unix.EAGAIN {
+			if dl.IsZero() {
+				dl = deadlineAfter(c.s.writeTO)
+			}
 			if werr := c.t.WaitFD(c.pd, evloop.Writable, dl); werr != nil {
 				c.werr = werr
 				return werr
@@ -402,34 +407,26 @@ func (c *conn) flushAll() error {
 	return nil
 }
 
-// flushSome writes pending output until done or the socket is full
-// (unix.EAGAIN); it never parks on a plain socket.
-func (c *conn) flushSome() error {
-	if c.werr != nil {
-		return c.werr
+// setTLSWriteDeadline bounds the writes a TLS connection makes by parking
+// (loopConn); a plain socket's writes here never park.
+func (c *conn) setTLSWriteDeadline() {
+	if c.tls != nil {
+		c.wrDeadline = deadlineAfter(c.s.writeTO)
 	}
-	c.wrDeadline = deadlineAfter(c.s.writeTO)
-	for c.outOff < len(c.out) {
-		n, err := c.write(c.out[c.outOff:])
-		c.outOff += n
-		if err != nil {
-			if err != unix.EAGAIN {
-				c.werr = err
-			}
-			return err
-		}
-	}
-	c.resetOut()
-	return nil
 }
 
-// flushUpTo writes out[outOff:end] without parking: the bytes before an
-// uncommitted body (a 100 Continue).
+// flushSome writes pending output until done or the socket is full
+// (unix.EAGAIN); it never parks on a plain socket.
+func (c *conn) flushSome() error { return c.flushUpTo(len(c.out)) }
+
+// flushUpTo writes out[outOff:end] without parking on a plain socket: all
+// pending output (flushSome), or the bytes before an uncommitted body (a
+// 100 Continue).
 func (c *conn) flushUpTo(end int) error {
 	if c.werr != nil {
 		return c.werr
 	}
-	c.wrDeadline = deadlineAfter(c.s.writeTO)
+	c.setTLSWriteDeadline()
 	for c.outOff < end {
 		n, err := c.write(c.out[c.outOff:end])
 		c.outOff += n
@@ -452,7 +449,10 @@ func (c *conn) handle() bool {
 	s := c.s
 	req := &c.req
 	r := &c.r
-	start := time.Now()
+	var start time.Time
+	if s.AccessLog {
+		start = time.Now()
+	}
 	if err := r.begin(req); err != nil {
 		var he *http1.Error
 		errors.As(err, &he)
