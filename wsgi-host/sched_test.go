@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -457,6 +458,210 @@ func TestSchedTLS(t *testing.T) {
 		}
 		if st := s.Stats(); st.Commands != 1 {
 			t.Errorf("stats %+v: want one command", st)
+		}
+	})
+}
+
+// timeoutStyles are the apps of the body and write timeout tests: the
+// scheduler-style example and its blocking-style twin (the same routes,
+// examples/wasm/internal/helloapp), the reference the scheduler style
+// mirrors.
+var timeoutStyles = []struct {
+	name  string
+	dir   string
+	sched bool
+}{
+	{"scheduler", schedExampleDir, true},
+	{"blocking", goGuestDir, false},
+}
+
+// instanceOf returns the X-Instance of a "/" answered on a new connection
+// (the scheduler app's id; "" for the blocking one).
+func instanceOf(t *testing.T, addr string) string {
+	t.Helper()
+	r := rawGet(addr, "/")
+	if r.err != nil || r.status != 200 || r.body != "Hello, World!\n" {
+		t.Fatalf("/: %d %q %v", r.status, r.body, r.err)
+	}
+	return r.header.Get("X-Instance")
+}
+
+// TestSchedBodyStall: a client that stops sending its declared body is
+// cut off after BodyReadTimeout, as in the blocking style: the guest's
+// body read fails (ETIMEDOUT, which /echo reports in its answer), the
+// answer goes out if it still can, and the connection closes; the request
+// is counted and logged once, and a request served meanwhile by the same
+// instance is not affected.
+func TestSchedBodyStall(t *testing.T) {
+	const post = "POST /echo HTTP/1.1\r\nHost: test\r\n"
+	cases := []struct {
+		name   string
+		raw    string // the head and the part of the body sent before the stall
+		status int
+		body   string // prefix of the answer's body
+	}{
+		// /echo wrote the 10 bytes (status 200) before its read failed.
+		{"length, after 10 bytes", post + "Content-Length: 100\r\n\r\n0123456789", 200, "0123456789gateway: reading the request body"},
+		// Nothing written yet: /echo answers the error with 400.
+		{"length, no byte", post + "Content-Length: 100\r\n\r\n", 400, "gateway: reading the request body"},
+		{"chunked, mid-chunk", post + "Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n14\r\nabc", 200, "0123456789abcgateway: reading the request body"},
+	}
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		for _, st := range timeoutStyles {
+			t.Run(st.name, func(t *testing.T) {
+				s, addr, logs := startServer(t, e, e.module(t, st.dir), func(s *Server) {
+					s.Workers = 1
+					s.BodyReadTimeout = 200 * time.Millisecond
+					s.RequestDeadline = 2 * time.Minute // only the body timeout may end a request
+					s.AccessLog = true
+				})
+				id := instanceOf(t, addr)
+				for _, tc := range cases {
+					t.Run(tc.name, func(t *testing.T) {
+						waitFor(t, "the connections of the previous case to close", func() bool {
+							st := s.Stats()
+							return st.ActiveConns == 0 && st.InFlight == 0
+						})
+						before := s.Stats()
+						logRecord := fmt.Sprintf("uri=/echo status=%d ", tc.status)
+						logged := strings.Count(logs.String(), logRecord)
+						// A slow request in flight on the same instance
+						// while the body stalls.
+						other := make(chan schedResult, 1)
+						go func() { other <- rawGet(addr, "/sleep?ms=300") }()
+						waitFor(t, "the slow request in flight", func() bool { return s.Stats().InFlight == 1 })
+
+						c := dial(t, addr)
+						c.SetDeadline(time.Now().Add(30 * time.Second))
+						if _, err := io.WriteString(c, tc.raw); err != nil {
+							t.Fatal(err)
+						}
+						br := bufio.NewReader(c)
+						resp, err := http.ReadResponse(br, &http.Request{Method: "POST"})
+						if err != nil {
+							t.Fatalf("reading the answer: %v", err)
+						}
+						b, err := io.ReadAll(resp.Body)
+						if err != nil || resp.StatusCode != tc.status || !strings.HasPrefix(string(b), tc.body) || !strings.Contains(string(b), "ETIMEDOUT") {
+							t.Fatalf("answer: %d %q %v; want %d %q... with ETIMEDOUT", resp.StatusCode, b, err, tc.status, tc.body)
+						}
+						// Then the server closes the connection (a timeout
+						// here would mean it waits for more).
+						if n, err := br.Read(make([]byte, 1)); n != 0 || (err != io.EOF && (err == nil || isTimeout(err))) {
+							t.Fatalf("after the answer: %d bytes, %v; want the connection closed", n, err)
+						}
+
+						if r := <-other; r.err != nil || r.status != 200 || !strings.HasPrefix(r.body, "slept ") || r.header.Get("X-Instance") != id {
+							t.Errorf("request served meanwhile: %d %q %v (instance %q, want %q)", r.status, r.body, r.err, r.header.Get("X-Instance"), id)
+						}
+						waitFor(t, "the connections to close", func() bool {
+							st := s.Stats()
+							return st.ActiveConns == 0 && st.InFlight == 0
+						})
+						after := s.Stats()
+						if n := after.Requests - before.Requests; n != 2 {
+							t.Errorf("%d requests counted, want 2 (%+v)", n, after)
+						}
+						if after.GuestErrors != 0 || after.GuestTimeouts != 0 || after.Instances != 0 || after.FramingErrors != 0 {
+							t.Errorf("stats %+v", after)
+						}
+						if strings.Count(logs.String(), logRecord) != logged+1 {
+							t.Errorf("access log: want one more %q:\n%s", logRecord, logs)
+						}
+					})
+				}
+				if got := instanceOf(t, addr); got != id {
+					t.Errorf("instance %q after the stalls, want %q", got, id)
+				}
+				if st.sched {
+					if n := s.Stats().Commands; n != 1 {
+						t.Errorf("%d commands started, want 1", n)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestSchedWriteStall: a client that stops reading a large response
+// (/echo of a large body, into a small receive buffer) is cut off after
+// WriteTimeout, as in the blocking style: the guest's write fails, its
+// request ends without waiting for the request deadline, the connection
+// closes with the response cut short, and the instance serves on
+// (requests meanwhile and afterwards, and no restart).
+func TestSchedWriteStall(t *testing.T) {
+	const n = 16 << 20 // far more than the socket buffers hold
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		for _, st := range timeoutStyles {
+			t.Run(st.name, func(t *testing.T) {
+				s, addr, logs := startServer(t, e, e.module(t, st.dir), func(s *Server) {
+					s.Workers = 1
+					s.WriteTimeout = 300 * time.Millisecond
+					s.MaxBodyBytes = 2 * n
+					s.RequestDeadline = 2 * time.Minute // only the write timeout may end the request
+					s.AccessLog = true
+				})
+				id := instanceOf(t, addr)
+				waitFor(t, "the first connection to close", func() bool { return s.Stats().ActiveConns == 0 })
+				before := s.Stats()
+
+				d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+					var serr error
+					if err := rc.Control(func(fd uintptr) {
+						serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+					}); err != nil {
+						return err
+					}
+					return serr
+				}}
+				c, err := d.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				c.SetDeadline(time.Now().Add(60 * time.Second))
+				go func() {
+					// Writes until the server stops taking the body (it is
+					// echoing, into a client that does not read), then
+					// fails when the server closes.
+					_, err := io.WriteString(c, fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n", n))
+					chunk := []byte(strings.Repeat("0123456789abcdef", 4096))
+					for left := n; err == nil && left > 0; left -= len(chunk) {
+						_, err = c.Write(chunk[:min(left, len(chunk))])
+					}
+				}()
+				waitFor(t, "the echo in flight", func() bool { return s.Stats().InFlight == 1 })
+				if got := instanceOf(t, addr); got != id {
+					t.Errorf("instance %q while a client stalls, want %q", got, id)
+				}
+				waitFor(t, "the stalled connection to close", func() bool {
+					st := s.Stats()
+					return st.ActiveConns == 0 && st.InFlight == 0
+				})
+				c.SetReadDeadline(time.Now().Add(30 * time.Second))
+				got, err := io.Copy(io.Discard, c)
+				if got >= n || isTimeout(err) {
+					t.Fatalf("the stalled client read %d bytes of %d, %v; want the response cut short by a close", got, n, err)
+				}
+				after := s.Stats()
+				if k := after.Requests - before.Requests; k != 2 {
+					t.Errorf("%d requests counted, want 2 (%+v)", k, after)
+				}
+				if after.GuestErrors != 0 || after.GuestTimeouts != 0 || after.Instances != 0 {
+					t.Errorf("stats %+v", after)
+				}
+				if strings.Count(logs.String(), "uri=/echo status=200 ") != 1 {
+					t.Errorf("access log: want one /echo record:\n%s", logs)
+				}
+				if got := instanceOf(t, addr); got != id {
+					t.Errorf("instance %q after the stall, want %q", got, id)
+				}
+				if st.sched {
+					if k := s.Stats().Commands; k != 1 {
+						t.Errorf("%d commands started, want 1", k)
+					}
+				}
+			})
 		}
 	})
 }
