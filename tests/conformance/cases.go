@@ -110,8 +110,8 @@ func rawCases() []Case {
 			Deadline: 10 * time.Second,
 			Setup: func(s *Setup) error {
 				s.GrantLoopback()
-				addr, err := s.ServeTCP("tcp4", "127.0.0.1:0", func(c *net.TCPConn) {
-					c.SetReadBuffer(16 << 10) // so the guest's writes wait
+				// A small receive buffer, so the guest's writes wait.
+				addr, err := s.ServeTCPRcvBuf("tcp4", "127.0.0.1:0", 16<<10, func(c *net.TCPConn) {
 					h := sha256.New()
 					n, err := io.Copy(h, c)
 					if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ptsevent/ptsevent/host"
@@ -198,7 +199,32 @@ func (s *Setup) GrantLoopback() {
 // ServeTCP listens on addr ("127.0.0.1:0") and runs handle for each
 // connection on a goroutine until the case ends; it returns the address.
 func (s *Setup) ServeTCP(network, addr string, handle func(c *net.TCPConn)) (string, error) {
-	ln, err := net.Listen(network, addr)
+	return s.ServeTCPRcvBuf(network, addr, 0, handle)
+}
+
+// ServeTCPRcvBuf is ServeTCP with the accepted connections' receive buffer
+// set to rcvbuf bytes (0: the system's default), so that a guest writing to
+// them meets back-pressure. The size is set on the listening socket, before
+// listen, and inherited by every accepted connection: shrinking the buffer
+// of an established connection instead (TCPConn.SetReadBuffer after Accept)
+// can leave it advertising a window smaller than the loopback MSS but below
+// half the largest window it offered, which Linux's sender treats as
+// silly-window and stalls on, probing, for seconds.
+func (s *Setup) ServeTCPRcvBuf(network, addr string, rcvbuf int, handle func(c *net.TCPConn)) (string, error) {
+	var lc net.ListenConfig
+	if rcvbuf > 0 {
+		lc.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), network, addr)
 	if err != nil {
 		return "", err
 	}
