@@ -136,6 +136,13 @@ type (
 		// when an exception is caught. Compiled code loads this from execCtx
 		// after the trampoline call to decide which handler to dispatch to.
 		caughtExceptionClauseIdx int64
+
+		// terminationCheckCounter counts loop iterations of compiled code when
+		// ensureTermination is on: the loop header calls the
+		// checkModuleExitCode trampoline only when the counter reaches a
+		// multiple of wazevoapi.TerminationCheckInterval.
+		// PATCHED (ptsevent): not in upstream wazero v1.12.0.
+		terminationCheckCounter uint64
 	}
 )
 

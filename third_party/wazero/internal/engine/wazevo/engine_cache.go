@@ -30,6 +30,10 @@ func fileCacheKey(m *wasm.Module) (ret filecache.Key) {
 	s := sha256.New()
 	s.Write(m.ID[:])
 	s.Write(magic)
+	// PATCHED (ptsevent): code compiled with ensureTermination differs from
+	// upstream's (see frontend.insertLoopTerminationCheck), so it must never
+	// share a cache entry with it. Bump when generated code changes.
+	s.Write([]byte("ptsevent-loop-check-1"))
 	// Write the CPU features so that we can cache the compiled module for the same CPU.
 	// This prevents the incompatible CPU features from being used.
 	cpu := platform.CpuFeatures.Raw()

@@ -570,6 +570,15 @@ func (c *Compiler) allocateVarLengthValues(_cap int, vs ...ssa.Value) ssa.Values
 }
 
 func (c *Compiler) finalizeKnownSafeBoundsAtTheEndOfBlock(bID ssa.BasicBlockID) {
+	c.copyKnownSafeBoundsToBlock(bID)
+	c.clearSafeBounds()
+}
+
+// copyKnownSafeBoundsToBlock records the current known safe bounds as those at
+// the end of the given block, keeping them current.
+// PATCHED (ptsevent): split out of finalizeKnownSafeBoundsAtTheEndOfBlock for
+// insertLoopTerminationCheck.
+func (c *Compiler) copyKnownSafeBoundsToBlock(bID ssa.BasicBlockID) {
 	_bID := int(bID)
 	if l := len(c.knownSafeBoundsAtTheEndOfBlocks); _bID >= l {
 		c.knownSafeBoundsAtTheEndOfBlocks = append(c.knownSafeBoundsAtTheEndOfBlocks,
@@ -591,7 +600,6 @@ func (c *Compiler) finalizeKnownSafeBoundsAtTheEndOfBlock(bID ssa.BasicBlockID) 
 		})
 	}
 	c.knownSafeBoundsAtTheEndOfBlocks[bID] = allocated
-	c.clearSafeBounds()
 }
 
 func (c *Compiler) initializeCurrentBlockKnownBounds() {

@@ -1353,16 +1353,7 @@ func (c *Compiler) lowerCurrentOpcode() {
 		c.switchTo(originalLen, loopHeader)
 
 		if c.ensureTermination {
-			checkModuleExitCodePtr := builder.AllocateInstruction().
-				AsLoad(c.execCtxPtrValue,
-					wazevoapi.ExecutionContextOffsetCheckModuleExitCodeTrampolineAddress.U32(),
-					ssa.TypeI64,
-				).Insert(builder).Return()
-
-			args := c.allocateVarLengthValues(1, c.execCtxPtrValue)
-			builder.AllocateInstruction().
-				AsCallIndirect(checkModuleExitCodePtr, &c.checkModuleExitCodeSig, args).
-				Insert(builder)
+			c.insertLoopTerminationCheck(loopHeader)
 		}
 	case wasm.OpcodeIf:
 		bt := c.readBlockType()
@@ -5042,4 +5033,71 @@ func (c *Compiler) boundsCheckInMemory(memLen, offset, size ssa.Value) {
 	builder.AllocateInstruction().
 		AsExitIfTrueWithCode(c.execCtxPtrValue, cmp, wazevoapi.ExitCodeMemoryOutOfBounds).
 		Insert(builder)
+}
+
+// insertLoopTerminationCheck emits, at the header of a Wasm loop, the check
+// that lets a closed module (canceled context, deadline, CloseWithExitCode)
+// stop a running loop. It must be called with the loop header as the current
+// block; it leaves the current block set to the block where the loop body
+// continues.
+//
+// PATCHED (ptsevent): upstream wazero v1.12.0 calls the checkModuleExitCode
+// trampoline (an exit to Go) unconditionally on every iteration. Here the
+// header increments a counter in the execution context and only every
+// wazevoapi.TerminationCheckInterval iterations takes a side block that calls
+// the trampoline:
+//
+//	header:  n := load execCtx.terminationCheckCounter + 1; store n
+//	         brnz (n & (interval-1)), body
+//	         jump check
+//	check:   call_indirect checkModuleExitCode(execCtx)
+//	         jump body
+//	body:    ... the loop body ...
+//
+// The side block joins the body; it never re-enters the header, so with an
+// interval of 1 the trampoline runs once per iteration exactly as upstream.
+func (c *Compiler) insertLoopTerminationCheck(loopHeader ssa.BasicBlock) {
+	builder := c.ssaBuilder
+	check, body := builder.AllocateBasicBlock(), builder.AllocateBasicBlock()
+
+	counterOffset := wazevoapi.ExecutionContextOffsetTerminationCheckCounter.U32()
+	counter := builder.AllocateInstruction().
+		AsLoad(c.execCtxPtrValue, counterOffset, ssa.TypeI64).
+		Insert(builder).Return()
+	one := builder.AllocateInstruction().AsIconst64(1).Insert(builder).Return()
+	next := builder.AllocateInstruction().AsIadd(counter, one).Insert(builder).Return()
+	builder.AllocateInstruction().
+		AsStore(ssa.OpcodeStore, next, c.execCtxPtrValue, counterOffset).
+		Insert(builder)
+	mask := builder.AllocateInstruction().
+		AsIconst64(wazevoapi.TerminationCheckInterval - 1).
+		Insert(builder).Return()
+	masked := builder.AllocateInstruction().AsBand(next, mask).Insert(builder).Return()
+	// The branch to the body is the conditional one and the check block is
+	// the jump's target, so that block layout puts the body right after the
+	// header and the check block out of line.
+	builder.AllocateInstruction().AsBrnz(masked, ssa.ValuesNil, body).Insert(builder)
+	builder.AllocateInstruction().AsJump(ssa.ValuesNil, check).Insert(builder)
+
+	// Memory bounds known before the loop still hold in its body (memory never
+	// shrinks); hand them to both predecessors of the body so that it
+	// inherits them as the header would have.
+	c.copyKnownSafeBoundsToBlock(loopHeader.ID())
+	c.copyKnownSafeBoundsToBlock(check.ID())
+
+	builder.Seal(check)
+	builder.SetCurrentBlock(check)
+	checkModuleExitCodePtr := builder.AllocateInstruction().
+		AsLoad(c.execCtxPtrValue,
+			wazevoapi.ExecutionContextOffsetCheckModuleExitCodeTrampolineAddress.U32(),
+			ssa.TypeI64,
+		).Insert(builder).Return()
+	args := c.allocateVarLengthValues(1, c.execCtxPtrValue)
+	builder.AllocateInstruction().
+		AsCallIndirect(checkModuleExitCodePtr, &c.checkModuleExitCodeSig, args).
+		Insert(builder)
+	builder.AllocateInstruction().AsJump(ssa.ValuesNil, body).Insert(builder)
+
+	builder.Seal(body)
+	builder.SetCurrentBlock(body)
 }

@@ -70,7 +70,19 @@ const (
 	// ExecutionContextOffsetCaughtExceptionClauseIdx is the matched catch clause index
 	// written by handleException and read by compiled handler dispatch code.
 	ExecutionContextOffsetCaughtExceptionClauseIdx Offset = 1232
+	// ExecutionContextOffsetTerminationCheckCounter is an offset of `terminationCheckCounter` field in wazevo.executionContext.
+	// PATCHED (ptsevent): not in upstream wazero v1.12.0.
+	ExecutionContextOffsetTerminationCheckCounter Offset = 1240
 )
+
+// TerminationCheckInterval is how many iterations of Wasm loops compiled with
+// ensureTermination run between two calls of the checkModuleExitCode
+// trampoline (an exit to Go, which checks whether the module was closed and
+// lets the Go scheduler preempt the goroutine). Upstream wazero calls it on
+// every iteration, which costs an exit to Go per iteration. It must be a
+// power of two; 1 restores upstream's behaviour.
+// PATCHED (ptsevent): not in upstream wazero v1.12.0.
+var TerminationCheckInterval uint64 = 1 << 10
 
 // ModuleContextOffsetData allows the compilers to get the information about offsets to the fields of wazevo.moduleContextOpaque,
 // This is unique per module.
