@@ -29,6 +29,9 @@ const busyTurnsPerPoll = 8
 type Loop struct {
 	backend Backend
 	start   time.Time
+	// turnNow is the time read when the current turn's wait returned, zero
+	// outside event handling (CoarseNow).
+	turnNow time.Time
 
 	descs   []*PollDesc // by fd; nil where no descriptor is registered
 	seq     uint32
@@ -80,6 +83,21 @@ func (l *Loop) now() time.Duration { return time.Since(l.start) }
 
 // Now returns the current time; deadlines passed to waits compare against it.
 func (l *Loop) Now() time.Time { return time.Now() }
+
+// CoarseNow returns, while the loop handles the events of a wait, the time
+// it read when that wait returned, without reading the clock again; at
+// other times (before the first wait of a turn, outside Run and RunOnce) it
+// is time.Now. It lags the real time by as long as the turn's tasks have
+// run so far, so a deadline computed from it comes that much early: good
+// enough for limits of seconds and for an HTTP Date header, which is what
+// the gateway uses it for, saving clock reads per request. Use Now for
+// anything that must not end early (socket timeouts, sleeps).
+func (l *Loop) CoarseNow() time.Time {
+	if l.turnNow.IsZero() {
+		return time.Now()
+	}
+	return l.turnNow
+}
 
 // Post queues fn to run on the loop goroutine, outside any task. It is safe
 // to call from any goroutine and never blocks. Functions posted after Stop
@@ -178,8 +196,10 @@ func (l *Loop) iterateTimeout(max time.Duration) error {
 		// busyTurnsPerPoll turns so a task that keeps yielding cannot
 		// starve I/O.
 		l.busyTurns++
-		l.fireTimers()
+		l.turnNow = time.Now()
+		l.fireTimers(l.turnNow)
 		l.runTasks()
+		l.turnNow = time.Time{}
 		return nil
 	}
 	l.busyTurns = 0
@@ -194,13 +214,17 @@ func (l *Loop) iterateTimeout(max time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("evloop: %s wait: %w", l.backend.Name(), err)
 	}
+	l.turnNow = time.Now()
 	for _, ev := range evs {
 		l.dispatch(ev)
 	}
 	l.events = evs[:0]
-	l.fireTimers()
+	l.fireTimers(l.turnNow)
 	l.runPosted()
 	l.runTasks()
+	// Whatever runs before the next wait returns (the next turn's first
+	// tasks, or a caller's code between RunOnce calls) reads the clock.
+	l.turnNow = time.Time{}
 	return nil
 }
 

@@ -71,6 +71,7 @@ func TestLoop(t *testing.T) {
 			{"SleepAndInterrupt", testSleepInterrupt},
 			{"VirtualDescriptor", testVirtual},
 			{"ReusableTask", testReusableTask},
+			{"CoarseNowWithinTurn", testCoarseNow},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) { tc.run(t, startLoop(t, name)) })
@@ -586,4 +587,25 @@ func TestEOFAfterOwnShutdown(t *testing.T) {
 			t.Fatalf("reads %v, want 3 bytes then end of file", s)
 		}
 	})
+}
+
+// testCoarseNow checks that CoarseNow never runs ahead of the clock and
+// never goes back, whether a function runs before or after the turn's wait.
+func testCoarseNow(t *testing.T, l *Loop) {
+	var last time.Time
+	for range 5 {
+		var first, second, now time.Time
+		onLoop(t, l, func() {
+			first = l.CoarseNow()
+			second = l.CoarseNow()
+			now = time.Now()
+		})
+		if first.IsZero() || first.After(now) || second.Before(first) || second.After(now) {
+			t.Errorf("CoarseNow %v then %v; the clock read after them %v", first, second, now)
+		}
+		if first.Before(last) {
+			t.Errorf("CoarseNow went back: %v after %v", first, last)
+		}
+		last = now
+	}
 }

@@ -84,12 +84,12 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
-// fireTimers runs every timer due at now, rescheduling repeating ones.
-func (l *Loop) fireTimers() {
+// fireTimers runs every timer due at turnNow, rescheduling repeating ones.
+func (l *Loop) fireTimers(turnNow time.Time) {
 	if len(l.timers) == 0 {
-		return // no clock read on a loop without timers
+		return
 	}
-	now := l.now()
+	now := turnNow.Sub(l.start)
 	for len(l.timers) > 0 && l.timers[0].when <= now {
 		t := l.timers[0]
 		if t.period > 0 {

@@ -98,11 +98,15 @@ func (c *conn) resetOut() {
 
 func (c *conn) pending() int { return len(c.out) - c.outOff }
 
-func deadlineAfter(d time.Duration) time.Time {
+// deadlineAfter is the deadline d from now (the zero Time, no deadline, when
+// d <= 0). It reads the loop's turn clock, not the system clock: the
+// gateway's limits are seconds long, and a deadline that comes up to one
+// turn early costs nothing, while a clock read per wait is measurable.
+func (c *conn) deadlineAfter(d time.Duration) time.Time {
 	if d <= 0 {
 		return time.Time{}
 	}
-	return time.Now().Add(d)
+	return c.w.loop.CoarseNow().Add(d)
 }
 
 // serve is the connection's task.
@@ -111,7 +115,7 @@ func (c *conn) serve(t *evloop.Task) {
 	defer c.close()
 	if c.s.tlsConfig != nil {
 		c.tls = tls.Server(loopConn{c}, c.s.tlsConfig)
-		c.rdDeadline = deadlineAfter(c.s.headerTO)
+		c.rdDeadline = c.deadlineAfter(c.s.headerTO)
 		c.wrDeadline = c.rdDeadline
 		if err := c.tls.Handshake(); err != nil {
 			c.s.log.Debug("wsgihost: TLS handshake", "remote", c.remote.ip, "err", err)
@@ -150,7 +154,7 @@ func (c *conn) lingerClose() {
 		return
 	}
 	if c.tls != nil {
-		c.wrDeadline = deadlineAfter(lingerTime)
+		c.wrDeadline = c.deadlineAfter(lingerTime)
 		_ = c.tls.CloseWrite()
 	}
 	if unix.Shutdown(c.fd, unix.SHUT_WR) != nil {
@@ -257,17 +261,17 @@ func (c *conn) readHead(first bool) bool {
 	var dl time.Time
 	switch {
 	case first:
-		dl = deadlineAfter(s.headerTO)
+		dl = c.deadlineAfter(s.headerTO)
 	case started:
-		dl = deadlineAfter(s.headerTO)
+		dl = c.deadlineAfter(s.headerTO)
 	default:
-		dl = deadlineAfter(s.idleTO)
+		dl = c.deadlineAfter(s.idleTO)
 	}
 	for {
 		if c.rend > c.rpos {
 			if !started {
 				started = true
-				dl = deadlineAfter(s.headerTO)
+				dl = c.deadlineAfter(s.headerTO)
 			}
 			c.idle = false
 			_, err := http1.ParseHead(c.rbuf[c.rpos:c.rend], &s.limits, &c.req)
@@ -392,7 +396,7 @@ func (c *conn) flushAll() error {
 		}
 		if err == unix.EAGAIN {
 			if dl.IsZero() {
-				dl = deadlineAfter(c.s.writeTO)
+				dl = c.deadlineAfter(c.s.writeTO)
 			}
 			if werr := c.t.WaitFD(c.pd, evloop.Writable, dl); werr != nil {
 				c.werr = werr
@@ -411,7 +415,7 @@ func (c *conn) flushAll() error {
 // (loopConn); a plain socket's writes here never park.
 func (c *conn) setTLSWriteDeadline() {
 	if c.tls != nil {
-		c.wrDeadline = deadlineAfter(c.s.writeTO)
+		c.wrDeadline = c.deadlineAfter(c.s.writeTO)
 	}
 }
 
@@ -614,7 +618,7 @@ func (c *conn) drainBody() bool {
 	if r.expect100 && !r.sent100 {
 		return false // the client waits for 100 before sending the body
 	}
-	dl := deadlineAfter(c.s.bodyTO)
+	dl := c.deadlineAfter(c.s.bodyTO)
 	c.rdDeadline = dl
 	for total := 0; !r.bodyDone; {
 		n, err := r.Read(c.w.scratch)

@@ -153,7 +153,7 @@ func (r *request) Read(p []byte) (int, error) {
 		}
 	}
 	if c.tls != nil {
-		c.rdDeadline = deadlineAfter(c.s.bodyTO)
+		c.rdDeadline = c.deadlineAfter(c.s.bodyTO)
 	}
 	if !r.chunked {
 		max := int64(len(p))

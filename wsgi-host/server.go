@@ -610,7 +610,7 @@ func (w *worker) closePool(graceful bool) {
 
 // dateHeader returns the "Date: ...\r\n" line, formatted once a second.
 func (w *worker) dateHeader() []byte {
-	now := time.Now()
+	now := w.loop.CoarseNow()
 	if sec := now.Unix(); sec != w.dateSec || w.dateLine == nil {
 		w.dateSec = sec
 		b := append(w.dateLine[:0], "Date: "...)
