@@ -427,12 +427,8 @@ var _ host.GatewayRequest = (*schedReq)(nil)
 
 // getReq returns a request stream for r, reused if one is free.
 func (sc *schedState) getReq(w *worker, r *request) *schedReq {
-	var q *schedReq
-	if n := len(sc.freeReqs); n > 0 {
-		q = sc.freeReqs[n-1]
-		sc.freeReqs[n-1] = nil
-		sc.freeReqs = sc.freeReqs[:n-1]
-	} else {
+	q, ok := popFree(&sc.freeReqs)
+	if !ok {
 		q = &schedReq{}
 		q.rdTimer = w.loop.AfterFunc(0, q.readTimedOut)
 		q.rdTimer.Stop()

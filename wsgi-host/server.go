@@ -537,12 +537,8 @@ func (w *worker) startConn(fd int, sa unix.Sockaddr) {
 	}
 	pd.SetStream(true) // TryRead/TryWrite: a short read or write lowers the level
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	var c *conn
-	if n := len(w.free); n > 0 {
-		c = w.free[n-1]
-		w.free[n-1] = nil
-		w.free = w.free[:n-1]
-	} else {
+	c, ok := popFree(&w.free)
+	if !ok {
 		c = newConn(w)
 	}
 	c.fd, c.pd = fd, pd
@@ -621,3 +617,17 @@ func (w *worker) dateHeader() []byte {
 }
 
 var errShutdown = errors.New("wsgihost: server shutting down")
+
+// popFree takes the last item of a free list, clearing its slot so the
+// list does not keep it alive; ok is false when the list is empty.
+func popFree[T any](free *[]T) (item T, ok bool) {
+	n := len(*free)
+	if n == 0 {
+		return item, false
+	}
+	item = (*free)[n-1]
+	var zero T
+	(*free)[n-1] = zero
+	*free = (*free)[:n-1]
+	return item, true
+}
