@@ -5,20 +5,25 @@
 // Every HTTP server (ptsevent serve on each backend with the hello app in
 // both gateway styles: the Go reactor and the C reactor (blocking style)
 // and the Go scheduler guest; Go net/http, fasthttp, http-wasm-host-go,
-// gevent's pywsgi, nginx) is started pinned to the server CPUs, polled
-// until it answers GET / with "Hello, World!\n", warmed up, loaded with wrk
-// pinned to the other CPUs at each connection count, and stopped. A peer
-// that cannot be built, installed or started is reported missing with the
-// reason. Then 10k keep-alive connections are held by one Go scheduler
-// guest, through the CLI (`ptsevent run --max-fds` with an unmodified
+// gevent's pywsgi, nginx) is measured in -rounds interleaved rounds (3 by
+// default): each round starts every server in turn, pinned to the server
+// CPUs, polls it until it answers GET / with "Hello, World!\n", warms it
+// up, loads it with wrk pinned to the other CPUs once at each connection
+// count, and stops it. The report gives, per server and connection count,
+// the median req/s over the rounds (with the median run's p50 and p99) and
+// the spread; the issue's targets (guest vs fasthttp and net/http) are
+// judged on the median of the per-round ratios, so a slow minute of the
+// shared machine cannot flip them. A peer that cannot be built, installed
+// or started is reported missing with the reason. Then 10k keep-alive
+// connections are held by one Go scheduler guest, through the CLI (`ptsevent run --max-fds` with an unmodified
 // net/http guest, and `ptsevent serve --max-fds` with the gateway
 // scheduler guest), while probes measure latency; and the
 // micro-benchmarks (go test -bench) are collected. The report is
 // bench/results/latest.md with a bar chart, latest.png, and
 // readme-snippet.md, the README's Performance section from this run.
 //
-//	make bench                              # everything, about 10 minutes on 2 cores
-//	build/bench/runbench -h                 # flags, e.g. -only, -duration
+//	make bench                              # everything, about 11 minutes on 2 cores
+//	build/bench/runbench -h                 # flags, e.g. -only, -rounds, -duration
 package main
 
 import (
@@ -42,6 +47,8 @@ type config struct {
 	conns      []int
 	duration   time.Duration
 	warmup     time.Duration
+	rounds     int      // interleaved rounds of the HTTP section
+	backends   []string // bin/ptsevent's backends (set by runPeers)
 	only       *regexp.Regexp
 	microFile  string
 	skipMicro  bool
@@ -76,7 +83,8 @@ func main() {
 	flag.StringVar(&c.outDir, "out", "", "report directory (default ROOT/bench/results)")
 	flag.StringVar(&conns, "conns", "64,256", "wrk connection counts, comma-separated")
 	flag.DurationVar(&c.duration, "duration", 6*time.Second, "wrk run length per connection count")
-	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "wrk warm-up per server (at the first connection count)")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "wrk warm-up at every start of a server (at the first connection count)")
+	flag.IntVar(&c.rounds, "rounds", 3, "interleaved rounds of the HTTP section: each starts and measures every server once; the report gives medians over the rounds")
 	flag.StringVar(&only, "only", "", "run only the HTTP peers whose name matches this regexp")
 	flag.StringVar(&c.microFile, "micro", "", "read micro-benchmark output (go test -bench) from `FILE` instead of running it")
 	flag.BoolVar(&c.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
@@ -87,7 +95,7 @@ func main() {
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "only", "skip-micro", "skip-c10k", "duration", "warmup", "conns", "c10k":
+		case "only", "skip-micro", "skip-c10k", "duration", "warmup", "rounds", "conns", "c10k":
 			if f.Value.String() == f.DefValue {
 				return
 			}
@@ -95,6 +103,9 @@ func main() {
 		}
 	})
 
+	if c.rounds < 1 {
+		log.Fatalf("bad -rounds %d: at least 1", c.rounds)
+	}
 	c.startedAt = time.Now()
 	c.invocation = strings.Join(append([]string{"runbench"}, os.Args[1:]...), " ")
 	for _, s := range strings.Split(conns, ",") {
@@ -135,7 +146,9 @@ func main() {
 	rep := &report{cfg: &c, machine: describeMachine(&c)}
 
 	log.Printf("pinning: %s", c.pin.describe())
+	t0 := time.Now()
 	rep.peers = runPeers(ctx, &c)
+	rep.httpElapsed = time.Since(t0)
 	if !c.skipC10K {
 		rep.c10k = runC10K(ctx, &c)
 	}

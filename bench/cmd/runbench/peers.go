@@ -29,13 +29,19 @@ type peer struct {
 	version string
 }
 
-// peerResult is what a peer's run produced.
+// peerResult is what a peer's runs produced.
 type peerResult struct {
 	name, short string
 	version     string
-	missing     string // why the peer was not measured; "" when it was
-	runs        []loadResult
-	baseline    bool // the ptsevent Go reactor guest on the default backend
+	missing     string // why the peer was not measured at all; "" when it was
+	// failed says what went wrong in a round ("round 2: exited during
+	// the run ..."); the other rounds still count.
+	failed []string
+	// rounds[i] is round i+1's wrk runs, one per connection count (fewer
+	// when that round failed part-way, none when it failed to start).
+	rounds   [][]loadResult
+	stats    []connStats // per connection count, over the rounds (aggregate)
+	baseline bool        // the ptsevent Go reactor guest on the default backend
 }
 
 // baselineName is the peer every ratio is against: the ptsevent Go
@@ -71,6 +77,12 @@ type gatewayGuest struct {
 	app   string // build/wasm/APP.wasm, built by make wasm from examples/wasm/APP
 	style string // --style
 }
+
+// The native peers the issue's targets compare the guests with.
+const (
+	netHTTPName  = "Go net/http (native)"
+	fastHTTPName = "fasthttp (native Go)"
+)
 
 var (
 	goReactor   = gatewayGuest{"Go reactor guest (hello, blocking style)", "pts Go\nreactor", "hello", "blocking"}
@@ -291,45 +303,72 @@ func allPeers(backends []string) []*peer {
 		}
 	}
 	return append(ps,
-		goPeer("Go net/http (native)", "net/http", "nethttp", ""),
-		goPeer("fasthttp (native Go)", "fasthttp", "fasthttp", "github.com/valyala/fasthttp"),
+		goPeer(netHTTPName, "net/http", "nethttp", ""),
+		goPeer(fastHTTPName, "fasthttp", "fasthttp", "github.com/valyala/fasthttp"),
 		httpWasmPeer(),
 		geventPeer(),
 		nginxPeer(),
 	)
 }
 
-// runPeers measures every peer in turn: prepare, start pinned, wait until
-// it answers, warm up, one wrk run per connection count, stop.
+// runPeers prepares every selected peer once, then measures them in
+// c.rounds interleaved rounds: each round starts every prepared peer in
+// the usual order, pinned, waits until it answers, warms it up, runs wrk
+// once per connection count and stops it. A server is started afresh in
+// every round, so start-up and warm-up effects weigh equally on every
+// peer and every round, and slow drifts of the shared machine's speed hit
+// every peer alike instead of whichever ran during them.
 func runPeers(ctx context.Context, c *config) []peerResult {
 	var results []peerResult
+	var peers []*peer // peers[i] measures results[i]; nil when missing
 	bes, def := backends(ctx, c)
+	c.backends = bes
 	baselineName = ptseventName(goReactor, def)
 	for _, p := range allPeers(bes) {
 		if c.only != nil && !c.only.MatchString(p.name) {
 			continue
 		}
 		res := peerResult{name: p.name, short: p.short, baseline: p.name == baselineName}
-		log.Printf("== %s", p.name)
+		log.Printf("== prepare %s", p.name)
 		if err := p.prepare(ctx, c); err != nil {
 			res.missing = err.Error()
 			log.Printf("   missing: %s", res.missing)
-			results = append(results, res)
-			continue
-		}
-		res.version = p.version
-		runs, err := measure(ctx, c, p)
-		res.runs = runs
-		if err != nil {
-			res.missing = err.Error()
-			log.Printf("   failed: %s", res.missing)
+			p = nil
+		} else {
+			res.version = p.version
 		}
 		results = append(results, res)
+		peers = append(peers, p)
+	}
+	for round := 1; round <= c.rounds; round++ {
+		for i, p := range peers {
+			if p == nil {
+				continue
+			}
+			res := &results[i]
+			log.Printf("== round %d/%d: %s", round, c.rounds, p.name)
+			runs, err := measure(ctx, c, p, round)
+			res.rounds = append(res.rounds, runs)
+			if err != nil {
+				res.failed = append(res.failed, fmt.Sprintf("round %d: %v", round, err))
+				log.Printf("   failed: %v", err)
+			}
+		}
+	}
+	for i := range results {
+		res := &results[i]
+		res.aggregate(c.conns)
+		if res.missing == "" && len(res.stats) == 0 && len(res.failed) > 0 {
+			res.missing = strings.Join(res.failed, "; ")
+			res.failed = nil
+		}
 	}
 	return results
 }
 
-func measure(ctx context.Context, c *config, p *peer) ([]loadResult, error) {
+// measure starts p, waits until it answers, warms it up and runs wrk once
+// per connection count; its logs are logs/SLUG.rROUND.log and .wrk.txt.
+func measure(ctx context.Context, c *config, p *peer, round int) ([]loadResult, error) {
 	slug := slugify(p.name)
 	dir, err := os.MkdirTemp("", "runbench-"+slug+"-")
 	if err != nil {
@@ -344,8 +383,8 @@ func measure(ctx context.Context, c *config, p *peer) ([]loadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(c.buildDir, "logs", slug+".log")
-	wrkLog := filepath.Join(c.buildDir, "logs", slug+".wrk.txt")
+	base := filepath.Join(c.buildDir, "logs", fmt.Sprintf("%s.r%d", slug, round))
+	logPath, wrkLog := base+".log", base+".wrk.txt"
 	os.Remove(wrkLog)
 	waitQuiet(30 * time.Second)
 	srv, err := startServer(c.pin.serverCmd(argv), c.root, p.env, logPath)

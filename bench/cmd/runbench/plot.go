@@ -18,14 +18,14 @@ import (
 func plotPeers(r *report, path string) error {
 	measured := 0
 	for _, pr := range r.peers {
-		measured += len(pr.runs)
+		measured += len(pr.stats)
 	}
 	if measured == 0 {
 		os.Remove(path) // no stale chart next to a new report
 		return errors.New("no HTTP server was measured: no chart")
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("HTTP hello world on loopback: requests/s (wrk, %v per run; %s)", r.cfg.duration, pinSummary(r.cfg))
+	p.Title.Text = fmt.Sprintf("HTTP hello world on loopback: requests/s, median of %d interleaved rounds (wrk, %v per run; %s)", r.cfg.rounds, r.cfg.duration, pinSummary(r.cfg))
 	p.Y.Label.Text = "requests/s"
 	p.Y.Min = 0
 	p.Y.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {
@@ -41,7 +41,7 @@ func plotPeers(r *report, path string) error {
 	var names []string
 	for _, pr := range r.peers {
 		n := pr.short
-		if len(pr.runs) == 0 {
+		if len(pr.stats) == 0 {
 			n += "\n(missing)"
 		}
 		names = append(names, n)
@@ -56,10 +56,8 @@ func plotPeers(r *report, path string) error {
 	for i, conns := range r.cfg.conns {
 		vals := make(plotter.Values, len(r.peers))
 		for j, pr := range r.peers {
-			for _, run := range pr.runs {
-				if run.Conns == conns {
-					vals[j] = run.RPS
-				}
+			if st, ok := pr.stat(conns); ok {
+				vals[j] = st.Median.RPS
 			}
 		}
 		for j, v := range vals {

@@ -51,12 +51,13 @@ func describeMachine(c *config) machine {
 }
 
 type report struct {
-	cfg     *config
-	machine machine
-	peers   []peerResult
-	c10k    []c10kResult
-	micro   *microReport
-	elapsed time.Duration
+	cfg         *config
+	machine     machine
+	peers       []peerResult
+	c10k        []c10kResult
+	micro       *microReport
+	elapsed     time.Duration
+	httpElapsed time.Duration // the HTTP section, every round
 }
 
 func (r *report) baseline() *peerResult {
@@ -68,18 +69,18 @@ func (r *report) baseline() *peerResult {
 	return nil
 }
 
-// ratio is p's req/s over the baseline's at the same connection count.
-func (r *report) ratio(p *peerResult, run loadResult) string {
+// ratio is p's median req/s over the baseline's at conns connections.
+func (r *report) ratio(p *peerResult, conns int) string {
 	b := r.baseline()
 	if b == nil {
 		return "n/a"
 	}
-	for _, br := range b.runs {
-		if br.Conns == run.Conns && br.RPS > 0 {
-			return fmt.Sprintf("%.2f×", run.RPS/br.RPS)
-		}
+	s, ok1 := p.stat(conns)
+	bs, ok2 := b.stat(conns)
+	if !ok1 || !ok2 || bs.Median.RPS <= 0 {
+		return "n/a"
 	}
-	return "n/a"
+	return fmt.Sprintf("%.2f×", s.Median.RPS/bs.Median.RPS)
 }
 
 func fmtDur(d time.Duration) string {
@@ -110,28 +111,82 @@ func fmtRPS(v float64) string {
 	return b.String()
 }
 
-// peerTable is the side-by-side table, in Markdown.
+// peerTable is the side-by-side table, in Markdown: per server and
+// connection count the median over the rounds.
 func (r *report) peerTable() string {
 	var b strings.Builder
-	b.WriteString("| server | conns | req/s | p50 | p99 | vs baseline | errors | other load |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---|---:|\n")
+	rounds := r.cfg.rounds
+	fmt.Fprintf(&b, "| server | conns | req/s (median of %d) | spread: min–max req/s (width) | p50 | p99 | vs baseline (medians) | errors | other load (max) |\n", rounds)
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---|---:|\n")
 	for i := range r.peers {
 		p := &r.peers[i]
-		if len(p.runs) == 0 {
-			fmt.Fprintf(&b, "| %s | – | missing | | | | see below | |\n", p.name)
+		if len(p.stats) == 0 {
+			fmt.Fprintf(&b, "| %s | – | missing | | | | | see below | |\n", p.name)
 			continue
 		}
-		for _, run := range p.runs {
+		for _, st := range p.stats {
 			name := p.name
 			if p.baseline {
 				name = "**" + name + "** (baseline)"
 			}
-			errs := run.Errors
+			errs := st.Errors
 			if errs == "" {
 				errs = "0"
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %.0f%% |\n", name, run.Conns, fmtRPS(run.RPS),
-				fmtDur(run.P50), fmtDur(run.P99), r.ratio(p, run), errs, 100*run.Foreign)
+			spread := fmtSpread(st)
+			if st.N < rounds {
+				spread += fmt.Sprintf(", %d of %d rounds", st.N, rounds)
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %.0f%% |\n", name, st.Conns, fmtRPS(st.Median.RPS), spread,
+				fmtDur(st.Median.P50), fmtDur(st.Median.P99), r.ratio(p, st.Conns), errs, 100*st.Foreign)
+		}
+	}
+	return b.String()
+}
+
+// roundsTable is every run's req/s, round by round, in Markdown.
+func (r *report) roundsTable() string {
+	var b strings.Builder
+	b.WriteString("| server | conns |")
+	sep := "|---|---:|"
+	for i := 1; i <= r.cfg.rounds; i++ {
+		fmt.Fprintf(&b, " round %d |", i)
+		sep += "---:|"
+	}
+	b.WriteString("\n" + sep + "\n")
+	for i := range r.peers {
+		p := &r.peers[i]
+		if len(p.stats) == 0 {
+			continue
+		}
+		for _, n := range r.cfg.conns {
+			fmt.Fprintf(&b, "| %s | %d |", p.name, n)
+			for k := 0; k < r.cfg.rounds; k++ {
+				if run, ok := p.roundRun(k, n); ok {
+					fmt.Fprintf(&b, " %s |", fmtRPS(run.RPS))
+				} else {
+					b.WriteString(" – |")
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// method is how the HTTP section measures, in a sentence or three.
+func (r *report) method() string {
+	c := r.cfg
+	return fmt.Sprintf("%d interleaved rounds: each round starts every server in turn (the order of the table), waits until it answers, warms it up for %v at %d connections, runs wrk once for %v at each of %s connections and stops it, so each server is started %d times and every start has its own warm-up; a slow stretch of the shared machine lands on every server instead of on whichever ran during it. Per server and connection count the tables give the **median** req/s over the rounds, p50 and p99 of that median run (for an even number of rounds the lower middle one), and the spread (lowest–highest req/s, and its width over the median). Ratios to the baseline are ratios of medians; the targets are judged on the median of the per-round ratios (peer over reference in the same round).",
+		c.rounds, c.warmup, c.conns[0], c.duration, joinInts(c.conns), c.rounds)
+}
+
+// failedList lists the rounds that failed for a peer measured in others.
+func (r *report) failedList() string {
+	var b strings.Builder
+	for _, p := range r.peers {
+		for _, f := range p.failed {
+			fmt.Fprintf(&b, "- **%s**, %s\n", p.name, f)
 		}
 	}
 	return b.String()
@@ -154,9 +209,9 @@ func (r *report) machineLines() string {
 	fmt.Fprintf(&b, "- %s; %s; %s\n", m.ptsevent, m.wrk, m.goVer)
 	fmt.Fprintf(&b, "- Pinning: %s. ptsevent runs `--workers %d`; the Go peers' GOMAXPROCS follows the affinity mask (%d); nginx runs `worker_processes 1`; gevent is one process.\n",
 		c.pin.describe(), c.pin.workers(), c.pin.workers())
-	fmt.Fprintf(&b, "- Load: wrk --latency on loopback, keep-alive, GET / answered 200 `Hello, World!\\n` (14 bytes, text/plain) by every server (checked before loading); %v warm-up at %d connections, then %v at each of %s connections. Ratios are req/s over the baseline's at the same connection count.\n",
-		c.warmup, c.conns[0], c.duration, joinInts(c.conns))
-	b.WriteString("- Other load: the CPU that processes other than the server, wrk and this runner used during each run (100% = one core), since the machine may be shared; before each server the runner waits up to 30 s for a quiet second. Runs with much other load are noisy.\n")
+	b.WriteString("- Load: wrk --latency on loopback, keep-alive, GET / answered 200 `Hello, World!\\n` (14 bytes, text/plain) by every server (checked before loading).\n")
+	fmt.Fprintf(&b, "- Method: %s The HTTP section took %v.\n", r.method(), r.httpElapsed.Round(time.Second))
+	b.WriteString("- Other load: the CPU that processes other than the server, wrk and this runner used during each run (100% = one core; the tables give the most of any round), since the machine may be shared; before each start of a server the runner waits up to 30 s for a quiet second. Runs with much other load are noisy.\n")
 	return b.String()
 }
 
@@ -311,12 +366,29 @@ func (r *report) markdown() string {
 	if note := c.partial(); note != "" {
 		fmt.Fprintf(&b, "**Partial run** (%s): not the full benchmark.\n\n", note)
 	}
+	if tt := r.targetTable(); tt != "" {
+		b.WriteString("## Targets\n\n")
+		fmt.Fprintf(&b, "The issue's targets: the hello guest serves at least 0.9× native fasthttp's and at least 1.5× native Go net/http's req/s. Each ratio is the guest's req/s over the native peer's **in the same round**; the table gives the median of the %d per-round ratios (bold) and the rounds in order. Met means the median reaches the target at every connection count.\n\n", r.cfg.rounds)
+		b.WriteString(tt)
+		b.WriteString("\n")
+	}
 	b.WriteString("## Machine and method\n\n")
 	b.WriteString(r.machineLines())
 	b.WriteString("\n## HTTP hello world, side by side\n\n")
 	fmt.Fprintf(&b, "Baseline (ratio 1.00×): **%s**. `ptsevent serve` rows are labelled by gateway style: a *reactor* guest (blocking style: exports `pts_handle`, a pool of instances per worker, one request per instance at a time) or a *scheduler* guest (a command whose `main` calls `gateway.Serve`: one instance per worker serves every request on goroutines); `--style` is passed explicitly.\n\n", baselineName)
 	b.WriteString(r.peerTable())
 	b.WriteString("\n![requests per second by server](latest.png)\n\n")
+	if r.cfg.rounds > 1 {
+		b.WriteString("### Every round\n\n")
+		b.WriteString("req/s of each run; the logs are build/bench/logs/SERVER.rROUND.log and .wrk.txt.\n\n")
+		b.WriteString(r.roundsTable())
+		b.WriteString("\n")
+	}
+	if fl := r.failedList(); fl != "" {
+		b.WriteString("### Failed rounds\n\n")
+		b.WriteString(fl)
+		b.WriteString("\n")
+	}
 	if ml := r.missingList(); ml != "" {
 		b.WriteString("### Missing peers\n\n")
 		b.WriteString(ml)
@@ -341,18 +413,30 @@ func (r *report) terminalSummary() string {
 	for _, p := range r.peers {
 		w = max(w, len(p.name))
 	}
-	fmt.Fprintf(&b, "%-*s %6s %10s %10s %10s %8s %6s  %s\n", w, "server", "conns", "req/s", "p50", "p99", "ratio", "other", "errors")
+	fmt.Fprintf(&b, "medians of %d interleaved rounds\n", r.cfg.rounds)
+	fmt.Fprintf(&b, "%-*s %6s %10s %17s %10s %10s %8s %6s  %s\n", w, "server", "conns", "req/s", "min-max", "p50", "p99", "ratio", "other", "errors")
 	for i := range r.peers {
 		p := &r.peers[i]
-		if len(p.runs) == 0 {
+		if len(p.stats) == 0 {
 			fmt.Fprintf(&b, "%-*s missing: %s\n", w, p.name, oneLine(p.missing))
 			continue
 		}
-		for _, run := range p.runs {
-			fmt.Fprintf(&b, "%-*s %6d %10.0f %10s %10s %8s %5.0f%%  %s\n", w, p.name, run.Conns, run.RPS, fmtDur(run.P50), fmtDur(run.P99), r.ratio(p, run), 100*run.Foreign, run.Errors)
+		for _, st := range p.stats {
+			fmt.Fprintf(&b, "%-*s %6d %10.0f %17s %10s %10s %8s %5.0f%%  %s\n", w, p.name, st.Conns, st.Median.RPS, fmt.Sprintf("%.0f-%.0f", st.Min, st.Max),
+				fmtDur(st.Median.P50), fmtDur(st.Median.P99), r.ratio(p, st.Conns), 100*st.Foreign, st.Errors)
 		}
-		if p.missing != "" {
-			fmt.Fprintf(&b, "%-*s failed: %s\n", w, "", oneLine(p.missing))
+		for _, f := range p.failed {
+			fmt.Fprintf(&b, "%-*s failed: %s\n", w, "", oneLine(f))
+		}
+	}
+	if ts := r.targetResults(); len(ts) > 0 {
+		b.WriteString("\ntargets (median of the per-round ratios; the rounds in order):\n")
+		for _, t := range ts {
+			fmt.Fprintf(&b, "  %-44s >= %.2fx:", t.label+" vs "+t.refLabel, t.min)
+			for _, a := range t.perConns {
+				fmt.Fprintf(&b, "  @%d %s", a.conns, strings.ReplaceAll(fmtTargetAt(a), "**", ""))
+			}
+			fmt.Fprintf(&b, "  %s\n", strings.ReplaceAll(t.verdict(), "**", ""))
 		}
 	}
 	for _, x := range r.c10k {
@@ -386,8 +470,14 @@ func (r *report) terminalSummary() string {
 func (r *report) failures() []string {
 	var bad []string
 	for _, p := range r.peers {
-		if strings.HasPrefix(p.name, "ptsevent") && p.missing != "" {
+		if !strings.HasPrefix(p.name, "ptsevent") {
+			continue
+		}
+		if p.missing != "" {
 			bad = append(bad, p.name+": "+oneLine(p.missing))
+		}
+		for _, f := range p.failed {
+			bad = append(bad, p.name+", "+oneLine(f))
 		}
 	}
 	if r.micro != nil && len(r.micro.problems) > 0 {

@@ -25,17 +25,22 @@ func (r *report) readmeSnippet() string {
 	fmt.Fprintf(&b, "make bench                                        # everything: runbench took %.0f min here, plus the build and go test -bench\n", r.elapsed.Minutes())
 	b.WriteString("make bench BENCH_FLAGS='-only nginx -skip-c10k'   # a subset (build/bench/runbench -h)\n")
 	b.WriteString("```\n\n")
-	fmt.Fprintf(&b, "`make bench` builds the guests and the CLI (`make wasm build`), runs the micro-benchmarks (`go test -bench`), then `bench/cmd/runbench`, which starts each HTTP server in turn, polls it until it answers, warms it up for %v, loads it with `wrk --latency` for %v at each of %s keep-alive connections, and stops it; then holds %s keep-alive connections in one Go scheduler guest (`ptsevent run` and `ptsevent serve`). It writes [%s/latest.md](%s/latest.md) (every number, versions, all micro-benchmarks), the chart [%s/latest.png](%s/latest.png), and this section, [%s/readme-snippet.md](%s/readme-snippet.md). A peer that cannot be installed or started is reported missing with the reason.\n\n",
-		c.warmup, c.duration, joinInts(c.conns), fmtRPS(float64(c.c10kConns)), outRel, outRel, outRel, outRel, outRel, outRel)
+	fmt.Fprintf(&b, "`make bench` builds the guests and the CLI (`make wasm build`), runs the micro-benchmarks (`go test -bench`), then `bench/cmd/runbench`, which measures the HTTP servers in %d interleaved rounds (`-rounds`): each round starts every server in turn, polls it until it answers, warms it up for %v, loads it with `wrk --latency` for %v at each of %s keep-alive connections, and stops it. Then it holds %s keep-alive connections in one Go scheduler guest (`ptsevent run` and `ptsevent serve`). It writes [%s/latest.md](%s/latest.md) (every number and every round, versions, all micro-benchmarks), the chart [%s/latest.png](%s/latest.png), and this section, [%s/readme-snippet.md](%s/readme-snippet.md). A peer that cannot be installed or started is reported missing with the reason.\n\n",
+		c.rounds, c.warmup, c.duration, joinInts(c.conns), fmtRPS(float64(c.c10kConns)), outRel, outRel, outRel, outRel, outRel, outRel)
 	fmt.Fprintf(&b, "Machine of the run below: %s, nproc %d, %s, Linux %s, %s, %s. **Pinning:** %s. `ptsevent serve` runs `--workers %d`; the Go peers get GOMAXPROCS %d from the affinity mask; nginx `worker_processes 1`. Every server answers `GET /` with 200 `Hello, World!\\n` (text/plain, 14 bytes). %s\n\n",
 		m.cpuModel, m.nproc, m.memory, m.kernel, m.goVer, m.wrk, c.pin.describe(), c.pin.workers(), c.pin.workers(), r.otherLoad())
+
+	fmt.Fprintf(&b, "**Method:** %s\n\n", r.method())
+	if tt := r.targetTable(); tt != "" {
+		fmt.Fprintf(&b, "**Targets** (the issue's: the hello guest at least 0.9× native fasthttp and 1.5× native net/http; per-round ratios, their median in bold):\n\n%s\n", tt)
+	}
 
 	// The table: one row per server, the connection counts side by side.
 	b.WriteString("| server (GET /, loopback) |")
 	sep := "|---|"
 	for _, n := range c.conns {
-		fmt.Fprintf(&b, " req/s @%d | p50 / p99 @%d |", n, n)
-		sep += "---:|---:|"
+		fmt.Fprintf(&b, " req/s @%d (median) | min–max @%d | p50 / p99 @%d |", n, n, n)
+		sep += "---:|---:|---:|"
 	}
 	ratios := make([]string, len(c.conns))
 	for i, n := range c.conns {
@@ -48,21 +53,28 @@ func (r *report) readmeSnippet() string {
 		if p.baseline {
 			name = "**" + name + "** (baseline)"
 		}
-		if len(p.runs) == 0 {
-			fmt.Fprintf(&b, "| %s | missing |%s\n", name, strings.Repeat(" |", 2*len(c.conns)))
+		if len(p.stats) == 0 {
+			fmt.Fprintf(&b, "| %s | missing |%s\n", name, strings.Repeat(" |", 3*len(c.conns)))
 			continue
 		}
 		fmt.Fprintf(&b, "| %s |", name)
 		var rs []string
 		for _, n := range c.conns {
-			run, ok := p.run(n)
+			st, ok := p.stat(n)
 			if !ok {
-				b.WriteString(" – | – |")
+				b.WriteString(" – | – | – |")
 				rs = append(rs, "–")
 				continue
 			}
-			fmt.Fprintf(&b, " %s | %s / %s |", fmtRPS(run.RPS), fmtDur(run.P50), fmtDur(run.P99))
-			rs = append(rs, r.ratio(p, run))
+			spread := "–"
+			if st.N > 1 {
+				spread = fmtRPS(st.Min) + "–" + fmtRPS(st.Max)
+			}
+			if st.N < c.rounds {
+				spread += fmt.Sprintf(" (%d of %d rounds)", st.N, c.rounds)
+			}
+			fmt.Fprintf(&b, " %s | %s | %s / %s |", fmtRPS(st.Median.RPS), spread, fmtDur(st.Median.P50), fmtDur(st.Median.P99))
+			rs = append(rs, r.ratio(p, n))
 		}
 		fmt.Fprintf(&b, " %s |\n", strings.Join(rs, " / "))
 	}
@@ -71,6 +83,9 @@ func (r *report) readmeSnippet() string {
 	for _, p := range r.peers {
 		if p.missing != "" {
 			fmt.Fprintf(&b, "- **Missing: %s.** %s\n", p.name, p.missing)
+		}
+		for _, f := range p.failed {
+			fmt.Fprintf(&b, "- **Failed: %s**, %s\n", p.name, f)
 		}
 	}
 	if len(r.c10k) > 0 {
@@ -99,18 +114,8 @@ func (r *report) readmeSnippet() string {
 			fmt.Fprintf(&b, "  - %s: %s\n", it.title, strings.Join(it.lines, "; "))
 		}
 	}
-	b.WriteString("\nNumbers are from one run; on a shared VM they move by ±10–25% between runs.\n")
+	fmt.Fprintf(&b, "\nOn a shared VM one run of a server moves by ±10–25%% between runs, hence medians of %d interleaved rounds; the min–max columns show how far this run's rounds were apart.\n", c.rounds)
 	return b.String()
-}
-
-// run is p's run at conns connections.
-func (p *peerResult) run(conns int) (loadResult, bool) {
-	for _, r := range p.runs {
-		if r.Conns == conns {
-			return r, true
-		}
-	}
-	return loadResult{}, false
 }
 
 // otherLoad sums up the other processes' CPU use during the runs.
@@ -118,10 +123,12 @@ func (r *report) otherLoad() string {
 	var sum, top float64
 	n := 0
 	for _, p := range r.peers {
-		for _, run := range p.runs {
-			sum += run.Foreign
-			top = max(top, run.Foreign)
-			n++
+		for _, rr := range p.rounds {
+			for _, run := range rr {
+				sum += run.Foreign
+				top = max(top, run.Foreign)
+				n++
+			}
 		}
 	}
 	if n == 0 {
