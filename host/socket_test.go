@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,7 +157,34 @@ const socketsGuest = "tests/guests/sockets"
 // to handle on its own goroutine. It returns the listener's address.
 func serveTCP(t *testing.T, network, addr string, handle func(c *net.TCPConn)) string {
 	t.Helper()
-	ln, err := net.Listen(network, addr)
+	return serveTCPRcvBuf(t, network, addr, 0, handle)
+}
+
+// serveTCPRcvBuf is serveTCP with the accepted connections' receive buffer
+// set to rcvbuf bytes (0: the system's default), so that a guest writing to
+// them meets back-pressure. The size is set on the listening socket before
+// listen and inherited by every accepted connection: shrinking the buffer
+// of an established connection (TCPConn.SetReadBuffer after Accept) can
+// leave it advertising a window below the loopback MSS and under half the
+// largest window it offered, which Linux's sender treats as a silly window
+// and stalls on, probing, for seconds, once the peer starts reading (as
+// tests/conformance's ServeTCPRcvBuf explains). A peer that never reads
+// may shrink the buffer after Accept.
+func serveTCPRcvBuf(t *testing.T, network, addr string, rcvbuf int, handle func(c *net.TCPConn)) string {
+	t.Helper()
+	var lc net.ListenConfig
+	if rcvbuf > 0 {
+		lc.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			if err := rc.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
+			}); err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -620,8 +648,10 @@ func TestSocketLingerClose(t *testing.T) {
 		mod := guestModule(t, backend, socketsGuest)
 		received := make(chan int, 1)
 		start := make(chan struct{})
-		addr := serveTCP(t, "tcp4", "127.0.0.1:0", func(c *net.TCPConn) {
-			c.SetReadBuffer(4096)
+		// A small receive buffer, so that the guest's close has data
+		// in flight to wait for; set before listen, since this peer
+		// reads (see serveTCPRcvBuf).
+		addr := serveTCPRcvBuf(t, "tcp4", "127.0.0.1:0", 4096, func(c *net.TCPConn) {
 			<-start
 			n, _ := io.Copy(io.Discard, c)
 			received <- int(n)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ptsevent/ptsevent/abi"
 	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/ptsevent/ptsevent/evloop/evlooptest"
 	"github.com/ptsevent/ptsevent/internal/testguest"
 	"golang.org/x/sys/unix"
 )
@@ -149,15 +150,7 @@ func TestTLSSessionSocketpair(t *testing.T) {
 	for _, backend := range evloop.Backends() {
 		for _, nb := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/nonblock=%v", backend, nb), func(t *testing.T) {
-				loop, err := evloop.New(backend)
-				if err != nil {
-					t.Fatal(err)
-				}
-				loop.Start()
-				defer func() {
-					loop.Stop()
-					<-loop.Done()
-				}()
+				loop := evlooptest.Start(t, backend)
 				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 				if err != nil {
 					t.Fatal(err)
@@ -323,15 +316,7 @@ func tlsPump(c *call, d *Desc, out []byte, want int) ([]byte, int, error) {
 func TestTLSCloseDuringHandshake(t *testing.T) {
 	for _, backend := range evloop.Backends() {
 		t.Run(backend, func(t *testing.T) {
-			loop, err := evloop.New(backend)
-			if err != nil {
-				t.Fatal(err)
-			}
-			loop.Start()
-			defer func() {
-				loop.Stop()
-				<-loop.Done()
-			}()
+			loop := evlooptest.Start(t, backend)
 			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 			if err != nil {
 				t.Fatal(err)

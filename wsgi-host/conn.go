@@ -46,8 +46,9 @@ type conn struct {
 	outOff int
 	head   []byte // scratch for the response head
 
-	req http1.Request
-	r   request
+	req  http1.Request
+	r    request
+	breq *timedStream // r as a blocking-style guest's stream (made on first use)
 
 	idle   bool // waiting for the first byte of a next request
 	killed bool // Close: stop at once
@@ -512,15 +513,18 @@ func (c *conn) callGuest() (int, error) {
 		s.log.Error("wsgihost: no guest instance", "err", err)
 		return 503, err
 	}
-	fd, d, e := in.FDs().AddStream(&c.r, c.pd, false)
+	// The stream, not the descriptor, bounds the guest's waits (see
+	// timedStream): the descriptor has no RecvTimeout or SendTimeout, which
+	// would end a wait without failing the body or the connection.
+	q := c.blockStream()
+	fd, d, e := in.FDs().AddStream(q, c.pd, false)
 	if e != 0 {
 		w.pool.Put(in)
 		s.log.Error("wsgihost: request descriptor", "errno", e)
 		return 503, e
 	}
-	d.RecvTimeout = s.bodyTO
-	d.SendTimeout = s.writeTO
 	res, err := in.Call(ctx, c.t, host.GatewayExport, uint64(fd))
+	q.stopTimers()
 	c.r.callDone = true
 	if cur, e := in.FDs().Get(fd); e == 0 && cur == d {
 		in.FDs().Close(fd)
@@ -550,6 +554,16 @@ func (c *conn) callGuest() (int, error) {
 	}
 	w.pool.Put(in)
 	return status, err
+}
+
+// blockStream returns c.r as a blocking-style guest's stream, ready for a
+// call: one timedStream per connection, made on first use.
+func (c *conn) blockStream() *timedStream {
+	if c.breq == nil {
+		c.breq = newTimedStream(c.w.loop)
+	}
+	c.breq.reset(&c.r, c.s)
+	return c.breq
 }
 
 // finish completes the response after the guest call and reports whether

@@ -61,4 +61,14 @@
 // that computes past the request deadline without waiting is stopped by a
 // watchdog (503). Shutdown drains the requests in flight, then closes the
 // listener, so the guest's Serve returns.
+//
+// In both styles BodyReadTimeout and WriteTimeout bound each wait of the
+// guest on a request (in a read or write, or in poll or poll_oneoff), not
+// the whole request. A wait for body bytes past BodyReadTimeout fails the
+// body: that read and every later one get ETIMEDOUT, the response says
+// Connection: close (unless its head went out already), and the
+// connection closes after it without waiting for the rest of the body. A
+// wait for the client to take output past WriteTimeout fails the
+// connection: that write and every later one get ETIMEDOUT, nothing more
+// is sent, and it closes when the request ends.
 package wsgihost

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/ptsevent/ptsevent/abi"
+	"github.com/ptsevent/ptsevent/evloop"
 	"github.com/ptsevent/ptsevent/host"
 	"github.com/ptsevent/ptsevent/wsgi-host/internal/http1"
 	"golang.org/x/sys/unix"
@@ -344,7 +345,7 @@ func (r *request) Write(p []byte) (int, error) {
 		return 0, unix.EPROTO
 	}
 	if c.werr != nil {
-		return 0, unix.EPIPE
+		return 0, writeErrno(c.werr)
 	}
 	if len(p) == 0 {
 		if !r.committed {
@@ -354,7 +355,7 @@ func (r *request) Write(p []byte) (int, error) {
 			if err == unix.EAGAIN {
 				return 0, err
 			}
-			return 0, unix.EPIPE
+			return 0, writeErrno(err)
 		}
 		return 0, nil
 	}
@@ -382,7 +383,7 @@ func (r *request) Write(p []byte) (int, error) {
 				if total > 0 {
 					return total, nil
 				}
-				return 0, unix.EPIPE
+				return 0, writeErrno(err)
 			}
 			if c.pending() >= flushAt {
 				if total > 0 {
@@ -404,6 +405,16 @@ func (r *request) Write(p []byte) (int, error) {
 		p = p[take:]
 	}
 	return total, nil
+}
+
+// writeErrno is what a guest writing to a connection whose output failed
+// with err gets, that write and every later one (conn.werr is sticky):
+// ETIMEDOUT when the client took nothing for WriteTimeout, else EPIPE.
+func writeErrno(err error) error {
+	if errors.Is(err, evloop.ErrTimeout) {
+		return unix.ETIMEDOUT
+	}
+	return unix.EPIPE
 }
 
 // Close implements host.Stream. When the guest closes the descriptor the

@@ -11,7 +11,6 @@ import (
 	"github.com/ptsevent/ptsevent/evloop"
 	"github.com/ptsevent/ptsevent/host"
 	"github.com/tetratelabs/wazero/sys"
-	"golang.org/x/sys/unix"
 )
 
 // Style is how a gateway guest serves requests (see SPEC.md, Gateway).
@@ -129,7 +128,7 @@ type schedState struct {
 	lst      *host.GatewayListener   // nil until the command is set up
 	ready    *evloop.PollDesc        // readable while lst accepts requests
 	inflight map[*conn]*host.Command // requests queued to a command
-	freeReqs []*schedReq             // request streams for reuse
+	freeReqs []*timedStream          // request streams for reuse
 	started  time.Time
 	backoff  time.Duration
 	stopping bool
@@ -311,7 +310,7 @@ func (w *worker) watchdog(deadline time.Duration) {
 // and parks until it ends: the guest closes the request descriptor, the
 // command ends, or the request deadline passes. The guest's waits for body
 // bytes and for the client to take output are bounded by BodyReadTimeout
-// and WriteTimeout, as in the blocking style (see schedReq). It returns
+// and WriteTimeout, as in the blocking style (see timedStream). It returns
 // what callGuest returns.
 func (c *conn) callSched() (int, error) {
 	s, w := c.s, c.w
@@ -402,109 +401,21 @@ func (c *conn) callSched() (int, error) {
 	return 503, err
 }
 
-// schedReq is the stream a scheduler-style request is in its command's
-// table: the connection's request, whose reads and writes never park, since
-// the guest waits for them in poll_oneoff. It bounds those waits as a
-// blocking descriptor's RecvTimeout and SendTimeout bound a parked read or
-// write in the blocking style: a guest read that says EAGAIN starts a
-// BodyReadTimeout timer (unless one runs), a write that says EAGAIN a
-// WriteTimeout one, and the next read (write) that does not say EAGAIN
-// stops it. When one fires, the request fails as on a broken connection:
-// the guest's poll wakes, its read (write) and every later one gets
-// ETIMEDOUT, and the connection closes after the response (a read
-// timeout: Connection: close, or a lingering close; a write timeout: at
-// once, as when the connection's own flush times out). Loop goroutine
-// only.
-type schedReq struct {
-	*request
-	bodyTO, writeTO time.Duration
-	rdTimer         *evloop.Timer // running while the guest waits for body bytes
-	wrTimer         *evloop.Timer // running while the guest waits for the client to take output
-	wrTimedOut      bool
-}
-
-var _ host.GatewayRequest = (*schedReq)(nil)
-
 // getReq returns a request stream for r, reused if one is free.
-func (sc *schedState) getReq(w *worker, r *request) *schedReq {
+func (sc *schedState) getReq(w *worker, r *request) *timedStream {
 	q, ok := popFree(&sc.freeReqs)
 	if !ok {
-		q = &schedReq{}
-		q.rdTimer = w.loop.AfterFunc(0, q.readTimedOut)
-		q.rdTimer.Stop()
-		q.wrTimer = w.loop.AfterFunc(0, q.writeTimedOut)
-		q.wrTimer.Stop()
+		q = newTimedStream(w.loop)
 	}
-	q.request = r
-	q.bodyTO, q.writeTO = w.srv.bodyTO, w.srv.writeTO
-	q.wrTimedOut = false
+	q.reset(r, w.srv)
 	return q
 }
 
 // putReq takes a request stream back once its request ended.
-func (sc *schedState) putReq(q *schedReq) {
+func (sc *schedState) putReq(q *timedStream) {
 	q.stopTimers()
 	q.request = nil
 	if len(sc.freeReqs) < 1024 {
 		sc.freeReqs = append(sc.freeReqs, q)
 	}
-}
-
-func (q *schedReq) stopTimers() {
-	q.rdTimer.Stop()
-	q.wrTimer.Stop()
-}
-
-// Read implements host.Stream: request.Read, its waits bounded by
-// BodyReadTimeout.
-func (q *schedReq) Read(p []byte) (int, error) {
-	n, err := q.request.Read(p)
-	switch {
-	case err != unix.EAGAIN:
-		q.rdTimer.Stop()
-	case q.bodyTO > 0 && !q.rdTimer.Pending():
-		q.rdTimer.Reset(q.bodyTO)
-	}
-	return n, err
-}
-
-// Write implements host.Stream: request.Write, its waits bounded by
-// WriteTimeout.
-func (q *schedReq) Write(p []byte) (int, error) {
-	if q.wrTimedOut {
-		return 0, unix.ETIMEDOUT
-	}
-	n, err := q.request.Write(p)
-	switch {
-	case err != unix.EAGAIN:
-		q.wrTimer.Stop()
-	case q.writeTO > 0 && !q.wrTimer.Pending():
-		q.wrTimer.Reset(q.writeTO)
-	}
-	return n, err
-}
-
-// readTimedOut fails the body: the guest waited BodyReadTimeout for bytes
-// that did not come. Its wait in poll wakes, and its read gets ETIMEDOUT.
-func (q *schedReq) readTimedOut() {
-	r := q.request
-	if r == nil || r.callDone || r.guestClosed || r.bodyDone || r.ioErr != nil || r.bodyErr != nil {
-		return
-	}
-	r.readFailed(unix.ETIMEDOUT)
-	r.c.pd.SetReady(evloop.Readable)
-}
-
-// writeTimedOut fails the response: the guest waited WriteTimeout for the
-// client to take output. The connection's output fails as when its own
-// flush times out (it closes after the guest's request ends), the
-// guest's wait in poll wakes, and its write gets ETIMEDOUT.
-func (q *schedReq) writeTimedOut() {
-	r := q.request
-	if r == nil || r.callDone || r.guestClosed || r.c.werr != nil {
-		return
-	}
-	q.wrTimedOut = true
-	r.c.werr = evloop.ErrTimeout
-	r.c.pd.SetReady(evloop.Writable)
 }

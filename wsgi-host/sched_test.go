@@ -2,6 +2,7 @@ package wsgihost
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +20,10 @@ import (
 
 	"github.com/ptsevent/ptsevent/compat"
 	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/ptsevent/ptsevent/evloop/evlooptest"
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/wsgi-host/internal/http1"
+	"golang.org/x/sys/unix"
 )
 
 // Scheduler-style guests.
@@ -487,24 +492,38 @@ func instanceOf(t *testing.T, addr string) string {
 }
 
 // TestSchedBodyStall: a client that stops sending its declared body is
-// cut off after BodyReadTimeout, as in the blocking style: the guest's
-// body read fails (ETIMEDOUT, which /echo reports in its answer), the
-// answer goes out if it still can, and the connection closes; the request
-// is counted and logged once, and a request served meanwhile by the same
-// instance is not affected.
+// cut off after BodyReadTimeout, alike in both styles: the guest's body
+// read fails (ETIMEDOUT, which /echo reports in its answer), the answer
+// goes out with Connection: close, and the connection closes right after
+// it, without waiting for the rest of the body (a client that stalled
+// mid-body cannot be trusted to finish it); the request is counted and
+// logged once, and a request served meanwhile by the same instance is not
+// affected.
+//
+// That the server does not wait for the rest is checked without a clock:
+// once the answer is in, the client sends the rest of the body and a
+// pipelined request. A server that drained the body (a second
+// BodyReadTimeout wait, as the blocking style did) would read them and
+// answer the second request; here the client must see the connection
+// closed with no second answer, and the server must count no third
+// request.
 func TestSchedBodyStall(t *testing.T) {
 	const post = "POST /echo HTTP/1.1\r\nHost: test\r\n"
 	cases := []struct {
 		name   string
 		raw    string // the head and the part of the body sent before the stall
+		rest   string // the rest of the body, sent after the answer
 		status int
 		body   string // prefix of the answer's body
 	}{
 		// /echo wrote the 10 bytes (status 200) before its read failed.
-		{"length, after 10 bytes", post + "Content-Length: 100\r\n\r\n0123456789", 200, "0123456789gateway: reading the request body"},
+		{"length, after 10 bytes", post + "Content-Length: 100\r\n\r\n0123456789", strings.Repeat("x", 90),
+			200, "0123456789gateway: reading the request body"},
 		// Nothing written yet: /echo answers the error with 400.
-		{"length, no byte", post + "Content-Length: 100\r\n\r\n", 400, "gateway: reading the request body"},
-		{"chunked, mid-chunk", post + "Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n14\r\nabc", 200, "0123456789abcgateway: reading the request body"},
+		{"length, no byte", post + "Content-Length: 100\r\n\r\n", strings.Repeat("x", 100),
+			400, "gateway: reading the request body"},
+		{"chunked, mid-chunk", post + "Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n14\r\nabc", strings.Repeat("x", 17) + "\r\n0\r\n\r\n",
+			200, "0123456789abcgateway: reading the request body"},
 	}
 	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
 		for _, st := range timeoutStyles {
@@ -545,11 +564,21 @@ func TestSchedBodyStall(t *testing.T) {
 						if err != nil || resp.StatusCode != tc.status || !strings.HasPrefix(string(b), tc.body) || !strings.Contains(string(b), "ETIMEDOUT") {
 							t.Fatalf("answer: %d %q %v; want %d %q... with ETIMEDOUT", resp.StatusCode, b, err, tc.status, tc.body)
 						}
-						// Then the server closes the connection (a timeout
-						// here would mean it waits for more).
-						if n, err := br.Read(make([]byte, 1)); n != 0 || (err != io.EOF && (err == nil || isTimeout(err))) {
-							t.Fatalf("after the answer: %d bytes, %v; want the connection closed", n, err)
+						if !resp.Close {
+							t.Errorf("answer without Connection: close (header %v)", resp.Header)
 						}
+						// The rest of the body and a pipelined request come
+						// too late: the server closed the connection after
+						// the answer and serves nothing more on it. (A
+						// write error means the server is gone already.)
+						if _, err := io.WriteString(c, tc.rest+get("/")); isTimeout(err) {
+							t.Fatalf("sending the rest: %v", err)
+						}
+						c.SetReadDeadline(time.Now().Add(10 * time.Second))
+						if more, err := io.ReadAll(br); len(more) != 0 || isTimeout(err) {
+							t.Fatalf("after the answer: %q, %v; want the connection closed, and no answer to the pipelined request", more, err)
+						}
+						c.Close() // ends the server's lingering close
 
 						if r := <-other; r.err != nil || r.status != 200 || !strings.HasPrefix(r.body, "slept ") || r.header.Get("X-Instance") != id {
 							t.Errorf("request served meanwhile: %d %q %v (instance %q, want %q)", r.status, r.body, r.err, r.header.Get("X-Instance"), id)
@@ -585,10 +614,15 @@ func TestSchedBodyStall(t *testing.T) {
 
 // TestSchedWriteStall: a client that stops reading a large response
 // (/echo of a large body, into a small receive buffer) is cut off after
-// WriteTimeout, as in the blocking style: the guest's write fails, its
-// request ends without waiting for the request deadline, the connection
-// closes with the response cut short, and the instance serves on
-// (requests meanwhile and afterwards, and no restart).
+// one WriteTimeout, alike in both styles: the guest's write fails
+// (ETIMEDOUT), so do its later writes, at once (the connection's output
+// failed for good), its request ends without waiting for the request
+// deadline, nothing more is written and the connection closes with the
+// response cut short; the request is counted and logged once, and the
+// instance serves on (requests meanwhile and afterwards, and no restart).
+//
+// That the blocking style's stream fails later writes at once and does
+// not wait again is checked, without a clock, by TestBlockingStreamTimeouts.
 func TestSchedWriteStall(t *testing.T) {
 	const n = 16 << 20 // far more than the socket buffers hold
 	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
@@ -638,10 +672,24 @@ func TestSchedWriteStall(t *testing.T) {
 					st := s.Stats()
 					return st.ActiveConns == 0 && st.InFlight == 0
 				})
+				// What the client's kernel held when the server closed: the
+				// head and the start of the echo, cut short, and nothing
+				// of what the guest wrote after its write failed.
 				c.SetReadDeadline(time.Now().Add(30 * time.Second))
-				got, err := io.Copy(io.Discard, c)
-				if got >= n || isTimeout(err) {
-					t.Fatalf("the stalled client read %d bytes of %d, %v; want the response cut short by a close", got, n, err)
+				raw, err := io.ReadAll(c) // up to the close: EOF or a reset
+				if isTimeout(err) {
+					t.Fatalf("the stalled client read %d bytes, then %v; want the connection closed", len(raw), err)
+				}
+				resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), &http.Request{Method: "POST"})
+				if err != nil {
+					t.Fatalf("reading the head of the cut response: %v (%q)", err, raw[:min(len(raw), 200)])
+				}
+				b, err := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || len(b) >= n || err == nil {
+					t.Fatalf("the stalled client got %d with %d bytes of %d, %v; want 200 cut short by a close", resp.StatusCode, len(b), n, err)
+				}
+				if i := bytes.Index(b, []byte("gateway:")); i >= 0 || !bytes.HasPrefix([]byte(strings.Repeat("0123456789abcdef", len(b)/16+1)), b) {
+					t.Fatalf("the cut body is not a prefix of the echo: %q", b[max(i, len(b)-200, 0):])
 				}
 				after := s.Stats()
 				if k := after.Requests - before.Requests; k != 2 {
@@ -664,4 +712,219 @@ func TestSchedWriteStall(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestBlockingStreamTimeouts drives a blocking-style request stream
+// (timedStream) the way the read and write imports do: on EAGAIN the call
+// parks until the descriptor is ready, with no deadline of its own (the
+// descriptor has none), so only the stream's timers end a wait.
+//
+//   - After a body read timeout the body is failed: later reads fail at
+//     once with the same error, the answer says Connection: close, and the
+//     connection is not kept (TestSchedBodyStall checks that the server
+//     does not wait for the rest of the body).
+//   - After a write timeout the connection's output is failed: later
+//     writes (and flushes) fail at once with ETIMEDOUT, and finishing the
+//     response does not wait again.
+//
+// "At once" is checked without a clock: a loop timer due at once runs
+// only when the task parks, so it must not have run.
+func TestBlockingStreamTimeouts(t *testing.T) {
+	for _, backend := range evloop.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			loop := evlooptest.Start(t, backend)
+			s := &Server{limits: http1.DefaultLimits(), log: quietLogger(),
+				bodyTO: 100 * time.Millisecond, writeTO: 100 * time.Millisecond}
+			w := &worker{srv: s, loop: loop, conns: map[*conn]struct{}{}, scratch: make([]byte, 64<<10)}
+
+			t.Run("read", func(t *testing.T) {
+				// 10 of 100 body bytes came with the head; then the client
+				// stalls.
+				peer, run := streamConn(t, w, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789")
+				done := run(func(tk *evloop.Task, c *conn, q *timedStream) error {
+					buf := make([]byte, 64)
+					if n, err := parkingIO(tk, c, evloop.Readable, func() (int, error) { return q.Read(buf) }); n != 10 || err != nil {
+						return fmt.Errorf("first read: %d, %v; want the 10 buffered bytes", n, err)
+					}
+					if n, err := parkingIO(tk, c, evloop.Readable, func() (int, error) { return q.Read(buf) }); n != 0 || err != unix.ETIMEDOUT {
+						return fmt.Errorf("read of a stalled body: %d, %v; want ETIMEDOUT", n, err)
+					}
+					parked := parkProbe(tk)
+					for range 2 {
+						if n, err := q.Read(buf); n != 0 || err != unix.ETIMEDOUT {
+							return fmt.Errorf("read after the timeout: %d, %v; want ETIMEDOUT at once", n, err)
+						}
+					}
+					if e := q.StartResponse([]byte("200 OK"), nil, 0); e != 0 {
+						return fmt.Errorf("start_response: %v", e)
+					}
+					if n, err := q.Write([]byte("answer")); n != 6 || err != nil {
+						return fmt.Errorf("write: %d, %v", n, err)
+					}
+					if *parked {
+						return errors.New("the stream waited after the body timeout")
+					}
+					q.stopTimers()
+					c.r.callDone = true
+					if c.finish(0) {
+						return errors.New("the connection is kept after a body timeout")
+					}
+					return nil
+				})
+				// The answer, then the end of the stream.
+				peer.SetReadDeadline(time.Now().Add(30 * time.Second))
+				raw, err := io.ReadAll(peer)
+				if err != nil {
+					t.Fatalf("reading the answer: %q, %v", raw, err)
+				}
+				resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), &http.Request{Method: "POST"})
+				if err != nil {
+					t.Fatalf("answer %q: %v", raw, err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || string(b) != "answer" || !resp.Close {
+					t.Errorf("answer %q; want 200 \"answer\" with Connection: close", raw)
+				}
+				peer.Close() // ends the lingering close
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+			})
+
+			t.Run("write", func(t *testing.T) {
+				// A client that never reads.
+				peer, run := streamConn(t, w, "GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+				defer peer.Close()
+				done := run(func(tk *evloop.Task, c *conn, q *timedStream) error {
+					if e := q.StartResponse([]byte("200 OK"), nil, 0); e != 0 {
+						return fmt.Errorf("start_response: %v", e)
+					}
+					chunk := make([]byte, 64<<10)
+					var err error
+					for total := 0; err == nil; {
+						var n int
+						n, err = parkingIO(tk, c, evloop.Writable, func() (int, error) { return q.Write(chunk) })
+						if total += n; total > 64<<20 {
+							return errors.New("64 MiB written to a client that does not read")
+						}
+					}
+					if err != unix.ETIMEDOUT {
+						return fmt.Errorf("write to a stalled client: %v; want ETIMEDOUT", err)
+					}
+					parked := parkProbe(tk)
+					if n, err := q.Write(chunk); n != 0 || err != unix.ETIMEDOUT {
+						return fmt.Errorf("write after the timeout: %d, %v; want ETIMEDOUT at once", n, err)
+					}
+					if n, err := q.Write(nil); n != 0 || err != unix.ETIMEDOUT {
+						return fmt.Errorf("flush after the timeout: %d, %v; want ETIMEDOUT at once", n, err)
+					}
+					q.Close()
+					q.stopTimers()
+					c.r.callDone = true
+					if c.finish(0) {
+						return errors.New("the connection is kept after a write timeout")
+					}
+					if *parked {
+						return errors.New("the response waited again after the write timeout")
+					}
+					return nil
+				})
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// streamConn sets up a connection of w over a socketpair, with head (and
+// any body bytes after it) already read and parsed, as conn.handle has it
+// when it calls the guest. run runs f on a task of w's loop with the
+// connection and its blocking-style stream, then closes the connection;
+// its channel has f's error (a test failure if it takes 30 s). peer is the
+// client's end, with a small receive buffer.
+func streamConn(t *testing.T, w *worker, head string) (peer net.Conn, run func(f func(*evloop.Task, *conn, *timedStream) error) <-chan error) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_SNDBUF, 4096)
+	_ = unix.SetsockoptInt(fds[1], unix.SOL_SOCKET, unix.SO_RCVBUF, 4096)
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fds[1]), "peer")
+	peer, err = net.FileConn(f)
+	f.Close()
+	if err != nil {
+		unix.Close(fds[0])
+		t.Fatal(err)
+	}
+	run = func(f func(*evloop.Task, *conn, *timedStream) error) <-chan error {
+		res := make(chan error, 1)
+		w.loop.Post(func() {
+			w.loop.Go(func(tk *evloop.Task) {
+				pd, err := w.loop.Register(fds[0])
+				if err != nil {
+					unix.Close(fds[0])
+					res <- err
+					return
+				}
+				pd.SetStream(true)
+				c := newConn(w)
+				c.t, c.fd, c.pd = tk, fds[0], pd
+				defer func() {
+					pd.Close()
+					unix.Close(fds[0])
+				}()
+				c.rend = copy(c.rbuf, head)
+				if _, err := http1.ParseHead(c.rbuf[:c.rend], &w.srv.limits, &c.req); err != nil {
+					res <- err
+					return
+				}
+				if err := c.r.begin(&c.req); err != nil {
+					res <- err
+					return
+				}
+				c.rpos += c.req.HeadLen
+				res <- f(tk, c, c.blockStream())
+			})
+		})
+		out := make(chan error, 1)
+		go func() {
+			select {
+			case err := <-res:
+				out <- err
+			case <-time.After(30 * time.Second):
+				out <- errors.New("the task did not finish in 30 s (a wait that never ends?)")
+			}
+		}()
+		return out
+	}
+	return peer, run
+}
+
+// parkingIO runs op as the read and write imports do on a blocking
+// descriptor without a timeout of its own: on EAGAIN it parks the task
+// until c's socket is ready for mode, then retries.
+func parkingIO(tk *evloop.Task, c *conn, mode evloop.Readiness, op func() (int, error)) (int, error) {
+	for {
+		n, err := op()
+		if err != unix.EAGAIN {
+			return n, err
+		}
+		if err := tk.WaitFD(c.pd, mode, time.Time{}); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// parkProbe returns a flag that a loop timer due at once sets: it runs
+// only once the task parks (the loop runs timers between tasks), so while
+// the flag is false the task has not waited since.
+func parkProbe(tk *evloop.Task) *bool {
+	parked := new(bool)
+	tk.Loop().AfterFunc(0, func() { *parked = true })
+	return parked
 }
