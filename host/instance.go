@@ -70,6 +70,11 @@ type Instance struct {
 	// fns caches exported functions: wazero's ExportedFunction builds a new
 	// call engine (about 12 KB) on every lookup.
 	fns map[string]api.Function
+	// lastName and lastFn are the function the last call used: a gateway
+	// calls the same export every time, and a string compare is cheaper
+	// than a map lookup.
+	lastName string
+	lastFn   api.Function
 }
 
 // ErrInstanceBusy is returned by Call on an instance that has a call in
@@ -81,8 +86,29 @@ var ErrInstanceClosed = errors.New("host: instance closed")
 
 type instanceKey struct{}
 
+// instanceContext is the context of an instance's pooled calls (in.ctx):
+// it carries the instance itself, so that a host function finds it with a
+// type assertion instead of walking a context chain, and answers every
+// other Value (wazero asks for its experimental options on each call) at
+// once. It never ends.
+type instanceContext struct {
+	context.Context
+	in *Instance
+}
+
+// Value implements context.Context.
+func (c *instanceContext) Value(key any) any {
+	if _, ok := key.(instanceKey); ok {
+		return c.in
+	}
+	return nil
+}
+
 // instanceFrom returns the instance a host function is called for.
 func instanceFrom(ctx context.Context) *Instance {
+	if c, ok := ctx.(*instanceContext); ok {
+		return c.in
+	}
 	in, _ := ctx.Value(instanceKey{}).(*Instance)
 	return in
 }
@@ -93,7 +119,7 @@ func (m *Module) newInstance(loop *evloop.Loop, cfg InstanceConfig) *Instance {
 	}
 	in := &Instance{rt: m.rt, loop: loop, cfg: cfg, caps: cfg.Caps}
 	in.fds = newFDTable(loop, cfg.MaxDescriptors)
-	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
+	in.ctx = &instanceContext{Context: context.Background(), in: in}
 	return in
 }
 
@@ -272,7 +298,10 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 	if t.Loop() != in.loop {
 		return nil, errors.New("host: Call from a task on another loop")
 	}
-	fn := in.fns[name]
+	fn := in.lastFn
+	if name != in.lastName || fn == nil {
+		fn = in.fns[name]
+	}
 	if fn == nil {
 		if fn = in.mod.ExportedFunction(name); fn == nil {
 			return nil, fmt.Errorf("host: %s exports no function %q", in.rt.nameOf(in), name)
@@ -282,6 +311,7 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 		}
 		in.fns[name] = fn
 	}
+	in.lastName, in.lastFn = name, fn
 	in.busy = true
 	in.task = t
 	stopCancel := in.watch(ctx, t)
