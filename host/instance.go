@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -333,14 +334,22 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 var errCallCanceled = errors.New("host: call canceled")
 
 // callWatch enforces the deadline of an instance's calls with one timer
-// reused from call to call, so a call costs a Reset and a Stop rather than
-// new timers and closures.
+// kept from call to call and re-armed lazily, as Go's runtime does for
+// network deadlines: a call whose deadline is later than the one the timer
+// is armed for (the usual case: every call gets now+Deadline) only records
+// its deadline; when the timer fires early for it, deadlinePassed re-arms
+// it for the rest. So a call costs a lock and a clock read, not a timer
+// Reset and Stop, and a run of calls arms the timer about once per
+// Deadline.
 type callWatch struct {
+	mu    sync.Mutex
 	timer *time.Timer
-	// deadline is the armed call's deadline (UnixNano), 0 when no call is
-	// armed. The timer's function reads it to ignore a late firing meant
-	// for an earlier call.
-	deadline atomic.Int64
+	// deadline is the call in flight's deadline (UnixNano), 0 when none is
+	// watched; armed is the time the timer is set for, 0 when it is not.
+	deadline, armed int64
+	// current is the deadline the loop-side interrupt checks against, so
+	// that a late interrupt cannot hit a later call.
+	current atomic.Int64
 }
 
 // watch enforces a call's deadline (the earlier of ctx's and
@@ -361,12 +370,20 @@ func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stopCancel func(
 			dl = own
 		}
 	}
-	in.wd.deadline.Store(dl.UnixNano())
-	if d := dl.Sub(now); in.wd.timer == nil {
-		in.wd.timer = time.AfterFunc(d, in.deadlinePassed)
-	} else {
-		in.wd.timer.Reset(d)
+	ns := dl.UnixNano()
+	w := &in.wd
+	w.current.Store(ns)
+	w.mu.Lock()
+	w.deadline = ns
+	if w.armed == 0 || w.armed > ns {
+		w.armed = ns
+		if w.timer == nil {
+			w.timer = time.AfterFunc(dl.Sub(now), in.deadlinePassed)
+		} else {
+			w.timer.Reset(dl.Sub(now))
+		}
 	}
+	w.mu.Unlock()
 	return in.watchCancel(ctx, t)
 }
 
@@ -382,28 +399,46 @@ func (in *Instance) watchCancel(ctx context.Context, t *evloop.Task) func() bool
 	return nil
 }
 
-// unwatch disarms what watch armed.
+// unwatch disarms what watch armed. The timer stays armed: when it fires
+// with no call watched, deadlinePassed lets it be.
 func (in *Instance) unwatch(stopCancel func() bool) {
-	if in.wd.deadline.Load() != 0 {
-		in.wd.deadline.Store(0)
-		in.wd.timer.Stop()
+	w := &in.wd
+	if w.current.Load() != 0 {
+		w.current.Store(0)
+		w.mu.Lock()
+		w.deadline = 0
+		w.mu.Unlock()
 	}
 	if stopCancel != nil {
 		stopCancel()
 	}
 }
 
-// deadlinePassed runs on the timer's goroutine when a call's deadline
-// passes: it closes the module and has the loop interrupt the call if it
-// is still the same call and suspended.
+// deadlinePassed runs on the timer's goroutine. If the call watched now has
+// a later deadline than the one the timer was armed for, it re-arms the
+// timer; if no call is watched, it leaves the timer disarmed. Otherwise
+// the deadline has passed: it closes the module and has the loop interrupt
+// the call if it is still the same call and suspended.
 func (in *Instance) deadlinePassed() {
-	dl := in.wd.deadline.Load()
-	if dl == 0 || time.Now().UnixNano() < dl {
-		return // fired late for a call that has ended
+	w := &in.wd
+	w.mu.Lock()
+	dl := w.deadline
+	if dl == 0 {
+		w.armed = 0
+		w.mu.Unlock()
+		return
 	}
+	if d := time.Duration(dl - time.Now().UnixNano()); d > 0 {
+		w.armed = dl
+		w.timer.Reset(d)
+		w.mu.Unlock()
+		return
+	}
+	w.armed = 0
+	w.mu.Unlock()
 	_ = in.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
 	in.loop.Post(func() {
-		if in.busy && in.task != nil && in.wd.deadline.Load() == dl {
+		if in.busy && in.task != nil && w.current.Load() == dl {
 			in.task.Interrupt(evloop.ErrCanceled)
 		}
 	})

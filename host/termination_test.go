@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ptsevent/ptsevent/evloop"
 	"github.com/ptsevent/ptsevent/host"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/sys"
@@ -353,4 +354,91 @@ func BenchmarkLoopTerminationCheck(b *testing.B) {
 			})
 		}
 	}
+}
+
+// quickSpinWasm is a reactor module with two exports:
+//
+//	(module
+//	  (func (export "quick"))
+//	  (func (export "spin") (local $i i32)
+//	    (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l))))
+var quickSpinWasm = wasmModule(
+	wasmSection(1, 0x01, 0x60, 0x00, 0x00), // one type: () -> ()
+	wasmSection(3, 0x02, 0x00, 0x00),       // two functions of type 0
+	wasmSection(7, // exports
+		append(append(append([]byte{0x02}, wasmName("quick")...), 0x00, 0x00),
+			append(wasmName("spin"), 0x00, 0x01)...)...),
+	wasmSection(10, // code
+		0x02,
+		0x02, 0x00, 0x0b, // quick: no locals, end
+		0x10, 0x01, 0x01, 0x7f, // spin: one i32 local
+		0x03, 0x40, // loop
+		0x20, 0x00, 0x41, 0x01, 0x6a, 0x21, 0x00, // i = i + 1
+		0x0c, 0x00, // br 0
+		0x0b, 0x0b, // end loop, end func
+	),
+)
+
+// TestDeadlineAfterEarlierCalls checks the per-instance deadline timer,
+// which is armed for the first call and re-armed lazily: a pooled
+// instance's spinning call that starts after quick calls, while the timer
+// is still armed for the first call's deadline, is stopped at its own
+// deadline, not at the earlier one, and is stopped.
+func TestDeadlineAfterEarlierCalls(t *testing.T) {
+	const deadline = 400 * time.Millisecond
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		rt := newRuntime(t, backend)
+		mod, err := rt.Compile(ctx, quickSpinWasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loop := rt.Loops()[0]
+		type result struct {
+			spin    time.Duration
+			err     error
+			prepErr error
+		}
+		done := make(chan result, 1)
+		if err := loop.Submit(func(task *evloop.Task) {
+			pool := mod.NewPool(loop, host.InstanceConfig{Deadline: deadline}, 1)
+			in, err := pool.Get(ctx, task)
+			if err != nil {
+				done <- result{prepErr: err}
+				return
+			}
+			// Three quick calls over half the deadline: the timer stays
+			// armed for the first one's deadline.
+			for i := range 3 {
+				if _, err := in.Call(ctx, task, "quick"); err != nil {
+					done <- result{prepErr: err}
+					return
+				}
+				if i < 2 {
+					task.Sleep(deadline / 4)
+				}
+			}
+			start := time.Now()
+			_, err = in.Call(ctx, task, "spin")
+			done <- result{spin: time.Since(start), err: err}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var r result
+		select {
+		case r = <-done:
+		case <-testDeadline(t):
+			t.Fatal("the spinning call was never stopped")
+		}
+		if r.prepErr != nil {
+			t.Fatal(r.prepErr)
+		}
+		var ee *sys.ExitError
+		if !errors.As(r.err, &ee) || ee.ExitCode() != sys.ExitCodeDeadlineExceeded {
+			t.Fatalf("spin ended with %v, want a deadline exit", r.err)
+		}
+		if r.spin < deadline {
+			t.Errorf("spin stopped after %v, before its own deadline (%v): the timer fired for an earlier call", r.spin, deadline)
+		}
+	})
 }
