@@ -134,8 +134,9 @@ test: deps wasm
 # bench: the micro-benchmarks (go test -bench), then the peer run:
 # bench/cmd/runbench serves a hello world with ptsevent serve (Go reactor,
 # Go scheduler and C reactor guest, each backend) and its peers (net/http,
-# fasthttp, http-wasm-host-go, gevent, nginx) pinned away from wrk, holds 10k
-# keep-alive connections in one Go scheduler guest (ptsevent run and
+# fasthttp, http-wasm-host-go, gevent, nginx) pinned away from wrk, in three
+# interleaved rounds (medians), holds 10k keep-alive connections in one Go
+# scheduler guest (ptsevent run and
 # ptsevent serve, --max-fds), and writes bench/results/latest.md, latest.png
 # and readme-snippet.md (the README's Performance section). bench/ is its own
 # module (its peers' dependencies stay out of go.mod). Peers apt cannot
