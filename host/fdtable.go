@@ -148,7 +148,16 @@ func (d *Desc) setSocket(family, sockType int) {
 // The table does not own pd: closing the descriptor closes s, not pd, so a
 // stream may share the registration of the connection it reads from.
 func (t *FDTable) AddStream(s Stream, pd *evloop.PollDesc, nonBlock bool) (int32, *Desc, abi.Errno) {
-	d := &Desc{Kind: KindVirtual, OSFd: -1, PD: pd, Stream: s, NonBlock: nonBlock, borrowedPD: true}
+	return t.AddStreamInto(new(Desc), s, pd, nonBlock)
+}
+
+// AddStreamInto is AddStream into a Desc the caller owns and reuses, so
+// that a gateway adding one request per guest call allocates nothing. d is
+// reset (keeping only its readline buffer's memory). The caller must not
+// reuse d while it is in a table or an import may hold it: the gateway
+// reuses it only after the call returned and the descriptor was closed.
+func (t *FDTable) AddStreamInto(d *Desc, s Stream, pd *evloop.PollDesc, nonBlock bool) (int32, *Desc, abi.Errno) {
+	*d = Desc{Kind: KindVirtual, OSFd: -1, PD: pd, Stream: s, NonBlock: nonBlock, borrowedPD: true, line: d.line[:0]}
 	fd, e := t.insert(d)
 	if e != 0 {
 		return -1, nil, e

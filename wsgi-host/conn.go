@@ -49,6 +49,9 @@ type conn struct {
 	req  http1.Request
 	r    request
 	breq *timedStream // r as a blocking-style guest's stream (made on first use)
+	// reqDesc is r's descriptor in the guest's table during a blocking-style
+	// call, reused from call to call (FDTable.AddStreamInto).
+	reqDesc host.Desc
 
 	idle   bool // waiting for the first byte of a next request
 	killed bool // Close: stop at once
@@ -517,7 +520,7 @@ func (c *conn) callGuest() (int, error) {
 	// timedStream): the descriptor has no RecvTimeout or SendTimeout, which
 	// would end a wait without failing the body or the connection.
 	q := c.blockStream()
-	fd, d, e := in.FDs().AddStream(q, c.pd, false)
+	fd, d, e := in.FDs().AddStreamInto(&c.reqDesc, q, c.pd, false)
 	if e != 0 {
 		w.pool.Put(in)
 		s.log.Error("wsgihost: request descriptor", "errno", e)
