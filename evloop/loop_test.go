@@ -446,6 +446,26 @@ func TestPollSeesUncollectedReadiness(t *testing.T) {
 	})
 }
 
+// step is the result of one read.
+type step struct {
+	n   int
+	err error
+}
+
+// tryReadWait reads once the internal/poll way through TryRead: try, park
+// on EAGAIN (up to 5 s: a wait error is the step's, with n -1), retry.
+func tryReadWait(tk *Task, pd *PollDesc, buf []byte) step {
+	for {
+		n, err := pd.TryRead(buf)
+		if err != unix.EAGAIN {
+			return step{n, err}
+		}
+		if werr := tk.WaitFD(pd, Readable, time.Now().Add(5*time.Second)); werr != nil {
+			return step{-1, werr}
+		}
+	}
+}
+
 // TestTryReadLevels: TryRead skips the system call once a short read on a
 // stream drained the queue, yet still reaches the end of file after the
 // peer shuts down (no edge announces it again).
@@ -453,10 +473,6 @@ func TestTryReadLevels(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := startLoop(t, name)
 		a, b := socketpair(t)
-		type step struct {
-			n   int
-			err error
-		}
 		got := make(chan []step, 1)
 		onLoop(t, l, func() {
 			pd, _ := l.Register(a)
@@ -464,20 +480,7 @@ func TestTryReadLevels(t *testing.T) {
 			l.Go(func(tk *Task) {
 				var steps []step
 				buf := make([]byte, 64)
-				read := func() {
-					for {
-						n, err := pd.TryRead(buf)
-						if err == unix.EAGAIN {
-							if tk.WaitFD(pd, Readable, time.Now().Add(5*time.Second)) != nil {
-								steps = append(steps, step{-1, ErrTimeout})
-								return
-							}
-							continue
-						}
-						steps = append(steps, step{n, err})
-						return
-					}
-				}
+				read := func() { steps = append(steps, tryReadWait(tk, pd, buf)) }
 				unix.Write(b, []byte("abc"))
 				read() // 3: a short read lowers the level
 				if n, err := pd.TryRead(buf); err != unix.EAGAIN {
@@ -549,10 +552,6 @@ func TestEOFAfterOwnShutdown(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := startLoop(t, name)
 		a, b := socketpair(t)
-		type step struct {
-			n   int
-			err error
-		}
 		got := make(chan []step, 1)
 		onLoop(t, l, func() {
 			pd, _ := l.Register(a)
@@ -568,16 +567,8 @@ func TestEOFAfterOwnShutdown(t *testing.T) {
 					return
 				}
 				buf := make([]byte, 64)
-				for len(steps) < 2 {
-					n, err := pd.TryRead(buf)
-					if err == unix.EAGAIN {
-						if werr := tk.WaitFD(pd, Readable, time.Now().Add(5*time.Second)); werr != nil {
-							steps = append(steps, step{-1, werr})
-							break
-						}
-						continue
-					}
-					steps = append(steps, step{n, err})
+				for range 2 {
+					steps = append(steps, tryReadWait(tk, pd, buf))
 				}
 				got <- steps
 			})
