@@ -10,13 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ptsevent/ptsevent/evloop"
 	"github.com/ptsevent/ptsevent/host"
 	"github.com/ptsevent/ptsevent/internal/testguest"
+	"github.com/ptsevent/ptsevent/internal/testnet"
 	"golang.org/x/sys/unix"
 )
 
@@ -161,30 +161,10 @@ func serveTCP(t *testing.T, network, addr string, handle func(c *net.TCPConn)) s
 }
 
 // serveTCPRcvBuf is serveTCP with the accepted connections' receive buffer
-// set to rcvbuf bytes (0: the system's default), so that a guest writing to
-// them meets back-pressure. The size is set on the listening socket before
-// listen and inherited by every accepted connection: shrinking the buffer
-// of an established connection (TCPConn.SetReadBuffer after Accept) can
-// leave it advertising a window below the loopback MSS and under half the
-// largest window it offered, which Linux's sender treats as a silly window
-// and stalls on, probing, for seconds, once the peer starts reading (as
-// tests/conformance's ServeTCPRcvBuf explains). A peer that never reads
-// may shrink the buffer after Accept.
+// set to rcvbuf bytes, set before listen (testnet.ListenRcvBuf says why).
 func serveTCPRcvBuf(t *testing.T, network, addr string, rcvbuf int, handle func(c *net.TCPConn)) string {
 	t.Helper()
-	var lc net.ListenConfig
-	if rcvbuf > 0 {
-		lc.Control = func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			if err := rc.Control(func(fd uintptr) {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
-			}); err != nil {
-				return err
-			}
-			return serr
-		}
-	}
-	ln, err := lc.Listen(context.Background(), network, addr)
+	ln, err := testnet.ListenRcvBuf(network, addr, rcvbuf)
 	if err != nil {
 		t.Fatal(err)
 	}

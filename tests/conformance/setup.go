@@ -11,10 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/internal/testnet"
 	"golang.org/x/sys/unix"
 )
 
@@ -203,28 +203,9 @@ func (s *Setup) ServeTCP(network, addr string, handle func(c *net.TCPConn)) (str
 }
 
 // ServeTCPRcvBuf is ServeTCP with the accepted connections' receive buffer
-// set to rcvbuf bytes (0: the system's default), so that a guest writing to
-// them meets back-pressure. The size is set on the listening socket, before
-// listen, and inherited by every accepted connection: shrinking the buffer
-// of an established connection instead (TCPConn.SetReadBuffer after Accept)
-// can leave it advertising a window smaller than the loopback MSS but below
-// half the largest window it offered, which Linux's sender treats as
-// silly-window and stalls on, probing, for seconds.
+// set to rcvbuf bytes, set before listen (testnet.ListenRcvBuf says why).
 func (s *Setup) ServeTCPRcvBuf(network, addr string, rcvbuf int, handle func(c *net.TCPConn)) (string, error) {
-	var lc net.ListenConfig
-	if rcvbuf > 0 {
-		lc.Control = func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			err := rc.Control(func(fd uintptr) {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
-			})
-			if err != nil {
-				return err
-			}
-			return serr
-		}
-	}
-	ln, err := lc.Listen(context.Background(), network, addr)
+	ln, err := testnet.ListenRcvBuf(network, addr, rcvbuf)
 	if err != nil {
 		return "", err
 	}
