@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ptsevent/ptsevent/evloop"
@@ -347,9 +346,13 @@ type callWatch struct {
 	// deadline is the call in flight's deadline (UnixNano), 0 when none is
 	// watched; armed is the time the timer is set for, 0 when it is not.
 	deadline, armed int64
-	// current is the deadline the loop-side interrupt checks against, so
-	// that a late interrupt cannot hit a later call.
-	current atomic.Int64
+}
+
+// watched returns the deadline of the call in flight, 0 if none.
+func (w *callWatch) watched() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.deadline
 }
 
 // watch enforces a call's deadline (the earlier of ctx's and
@@ -372,7 +375,6 @@ func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stopCancel func(
 	}
 	ns := dl.UnixNano()
 	w := &in.wd
-	w.current.Store(ns)
 	w.mu.Lock()
 	w.deadline = ns
 	if w.armed == 0 || w.armed > ns {
@@ -403,12 +405,9 @@ func (in *Instance) watchCancel(ctx context.Context, t *evloop.Task) func() bool
 // with no call watched, deadlinePassed lets it be.
 func (in *Instance) unwatch(stopCancel func() bool) {
 	w := &in.wd
-	if w.current.Load() != 0 {
-		w.current.Store(0)
-		w.mu.Lock()
-		w.deadline = 0
-		w.mu.Unlock()
-	}
+	w.mu.Lock()
+	w.deadline = 0
+	w.mu.Unlock()
 	if stopCancel != nil {
 		stopCancel()
 	}
@@ -438,7 +437,7 @@ func (in *Instance) deadlinePassed() {
 	w.mu.Unlock()
 	_ = in.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
 	in.loop.Post(func() {
-		if in.busy && in.task != nil && w.current.Load() == dl {
+		if in.busy && in.task != nil && w.watched() == dl {
 			in.task.Interrupt(evloop.ErrCanceled)
 		}
 	})

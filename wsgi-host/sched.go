@@ -372,7 +372,6 @@ func (c *conn) callSched() (int, error) {
 	delete(sc.inflight, c)
 	c.nonblock = false
 	r.callDone = true
-	q.stopTimers()
 	switch {
 	case r.guestClosed:
 		return 0, nil
