@@ -53,9 +53,10 @@ func newTimedStream(loop *evloop.Loop) *timedStream {
 	return q
 }
 
-// reset makes q the stream of request r under the server's timeouts.
+// reset makes q the stream of request r under the server's timeouts. Its
+// timers are stopped: every user stops them when its call ends (callGuest,
+// putReq).
 func (q *timedStream) reset(r *request, s *Server) {
-	q.stopTimers()
 	q.request = r
 	q.bodyTO, q.writeTO = s.bodyTO, s.writeTO
 	q.wrTimedOut = false
