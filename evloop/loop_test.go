@@ -2,6 +2,7 @@ package evloop
 
 import (
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,6 +73,7 @@ func TestLoop(t *testing.T) {
 			{"VirtualDescriptor", testVirtual},
 			{"ReusableTask", testReusableTask},
 			{"CoarseNowWithinTurn", testCoarseNow},
+			{"NotifyWithoutTask", testNotify},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) { tc.run(t, startLoop(t, name)) })
@@ -598,5 +600,81 @@ func testCoarseNow(t *testing.T, l *Loop) {
 			t.Errorf("CoarseNow went back: %v after %v", first, last)
 		}
 		last = now
+	}
+}
+
+// testNotify: a Notify callback runs once on the next readable edge (after
+// an EAGAIN, not on the stale level), holds no task while pending, is
+// dropped by CancelNotify, and runs with ErrClosed when the descriptor is
+// closed.
+func testNotify(t *testing.T, l *Loop) {
+	a, b := socketpair(t)
+	var pd *PollDesc
+	onLoop(t, l, func() {
+		pd, _ = l.Register(a)
+		pd.SetStream(true)
+	})
+	got := make(chan error, 4)
+	notify := func(err error) { got <- err }
+	expectNone := func(what string) {
+		t.Helper()
+		select {
+		case err := <-got:
+			t.Fatalf("%s: callback ran (%v)", what, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Drain the level the way a server does (EAGAIN), then wait.
+	onLoop(t, l, func() {
+		if _, err := pd.TryRead(make([]byte, 8)); err != unix.EAGAIN {
+			got <- fmt.Errorf("TryRead on an empty socket: %v", err)
+			return
+		}
+		pd.Notify(Readable, notify)
+	})
+	expectNone("before any byte")
+	var tasks int
+	onLoop(t, l, func() { tasks = l.Stats().Tasks })
+	if tasks != 0 {
+		t.Fatalf("%d tasks alive while a Notify is pending, want 0", tasks)
+	}
+	unix.Write(b, []byte("x"))
+	if err := <-got; err != nil {
+		t.Fatalf("callback got %v, want nil", err)
+	}
+	unix.Write(b, []byte("y"))
+	expectNone("after it ran once")
+
+	// CancelNotify: the next edge runs nothing.
+	var pending bool
+	onLoop(t, l, func() {
+		buf := make([]byte, 8)
+		for {
+			if _, err := pd.TryRead(buf); err == unix.EAGAIN {
+				break
+			}
+		}
+		pd.Notify(Readable, notify)
+		pending = pd.CancelNotify()
+	})
+	if !pending {
+		t.Fatal("CancelNotify reported no pending Notify")
+	}
+	unix.Write(b, []byte("z"))
+	expectNone("after CancelNotify")
+
+	// Close runs a pending callback with ErrClosed.
+	onLoop(t, l, func() {
+		buf := make([]byte, 8)
+		for {
+			if _, err := pd.TryRead(buf); err == unix.EAGAIN {
+				break
+			}
+		}
+		pd.Notify(Readable, notify)
+		pd.Close()
+	})
+	if err := <-got; !errors.Is(err, ErrClosed) {
+		t.Fatalf("callback after Close got %v, want ErrClosed", err)
 	}
 }

@@ -31,6 +31,9 @@ type PollDesc struct {
 	// nothing about the write side.
 	leveled Readiness
 	waiters []waiter
+	// notify is the callback of a pending Notify, for notifyMode.
+	notify     func(error)
+	notifyMode Readiness
 }
 
 type waiter struct {
@@ -114,6 +117,10 @@ func (pd *PollDesc) setReady(r Readiness) {
 	}
 	pd.leveled = Readable | Writable
 	pd.ready |= r
+	if fn := pd.notify; fn != nil && pd.notifyMode&r != 0 {
+		pd.notify = nil
+		fn(nil)
+	}
 	if len(pd.waiters) == 0 {
 		return
 	}
@@ -145,8 +152,47 @@ func (pd *PollDesc) removeWaiter(t *Task) {
 	}
 }
 
+// Notify arranges for fn to run once, on the loop goroutine, when pd
+// becomes ready for mode (fn(nil)) or is closed or evicted (fn with the
+// error: ErrClosed, ErrLoopClosed). It is WaitFD without a task: an owner
+// that has nothing to do until the descriptor is ready (a server's idle
+// keep-alive connection) gives its coroutine back to the loop and starts a
+// task from fn. Like WaitFD, call it after the operation returned EAGAIN:
+// it clears mode's ready bit and waits for the next edge. A descriptor has
+// at most one pending Notify; a second replaces the first. fn runs inside
+// event dispatch: it must not wait, and should only schedule work (Go,
+// timers) or close things.
+func (pd *PollDesc) Notify(mode Readiness, fn func(error)) {
+	if pd.closed {
+		fn(ErrClosed)
+		return
+	}
+	if pd.loop.closed {
+		fn(ErrLoopClosed)
+		return
+	}
+	if pd.always {
+		fn(nil)
+		return
+	}
+	pd.ClearReady(mode)
+	pd.notify, pd.notifyMode = fn, mode
+}
+
+// CancelNotify drops a pending Notify without running it. It reports
+// whether one was pending.
+func (pd *PollDesc) CancelNotify() bool {
+	pending := pd.notify != nil
+	pd.notify = nil
+	return pending
+}
+
 // evict wakes every waiter with err.
 func (pd *PollDesc) evict(err error) {
+	if fn := pd.notify; fn != nil {
+		pd.notify = nil
+		fn(err)
+	}
 	ws := pd.waiters
 	pd.waiters = nil
 	for _, w := range ws {

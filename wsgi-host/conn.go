@@ -55,7 +55,21 @@ type conn struct {
 
 	idle   bool // waiting for the first byte of a next request
 	killed bool // Close: stop at once
-	werr   error
+
+	// A plain connection waiting for its next request has no task: it
+	// waits with PollDesc.Notify and takes one of the loop's idle
+	// coroutines when bytes come (detach, readable). So a busy worker
+	// serves from a few hot coroutine stacks instead of one cold stack per
+	// connection, and an idle connection costs no stack. idleAt is when it
+	// is closed for idleness; idleTimer fires at timerAt or earlier and is
+	// re-armed lazily (a busy connection leaves it running).
+	detached   bool
+	idleAt     time.Time
+	timerAt    time.Time
+	idleTimer  *evloop.Timer
+	onReadable func(error)        // c.readable, bound once
+	resumeJob  func(*evloop.Task) // c.resume, bound once
+	werr       error
 
 	// Deadlines of the blocking reads and writes of a TLS connection.
 	rdDeadline, wrDeadline time.Time
@@ -71,6 +85,8 @@ type conn struct {
 func newConn(w *worker) *conn {
 	c := &conn{w: w, s: w.srv, rbuf: make([]byte, readBufSize), out: make([]byte, headroom, headroom+4<<10)}
 	c.r.c = c
+	c.onReadable = c.readable
+	c.resumeJob = c.resume
 	c.outOff = headroom
 	return c
 }
@@ -86,7 +102,8 @@ func (c *conn) reset() {
 		c.out = make([]byte, headroom, headroom+4<<10)
 	}
 	c.resetOut()
-	c.idle, c.killed, c.werr = false, false, nil
+	c.idle, c.killed, c.werr, c.detached = false, false, nil, false
+	c.idleAt = time.Time{}
 	c.nonblock, c.tlsPending = false, c.tlsPending[:0]
 	c.rdDeadline, c.wrDeadline = time.Time{}, time.Time{}
 }
@@ -113,29 +130,94 @@ func (c *conn) deadlineAfter(d time.Duration) time.Time {
 	return c.w.loop.CoarseNow().Add(d)
 }
 
-// serve is the connection's task.
+// serve is the connection's first task.
 func (c *conn) serve(t *evloop.Task) {
 	c.t = t
-	defer c.close()
 	if c.s.tlsConfig != nil {
 		c.tls = tls.Server(loopConn{c}, c.s.tlsConfig)
 		c.rdDeadline = c.deadlineAfter(c.s.headerTO)
 		c.wrDeadline = c.rdDeadline
 		if err := c.tls.Handshake(); err != nil {
 			c.s.log.Debug("wsgihost: TLS handshake", "remote", c.remote.ip, "err", err)
+			c.close()
 			return
 		}
 	}
-	first := true
+	c.run(true)
+}
+
+// resume is the task of a detached connection whose next request began.
+func (c *conn) resume(t *evloop.Task) {
+	c.t = t
+	c.detached = false
+	c.run(false)
+}
+
+// run serves requests until the connection closes or detaches.
+func (c *conn) run(first bool) {
 	for !c.killed {
-		if !c.readHead(first) {
+		switch c.readHead(first) {
+		case headDetached:
+			return
+		case headClose:
+			c.close()
 			return
 		}
 		first = false
 		if !c.handle() {
-			return
+			break
 		}
 	}
+	c.close()
+}
+
+// detach gives the connection's task back to the loop while it waits for
+// a next request, which must begin by dl (the zero Time: no limit).
+func (c *conn) detach(dl time.Time) {
+	c.t = nil
+	c.detached = true
+	c.idleAt = dl
+	if !dl.IsZero() && (c.idleTimer == nil || !c.idleTimer.Pending() || dl.Before(c.timerAt)) {
+		c.armIdleTimer(dl)
+	}
+	c.pd.Notify(evloop.Readable, c.onReadable)
+}
+
+func (c *conn) armIdleTimer(at time.Time) {
+	d := at.Sub(c.w.loop.CoarseNow())
+	if c.idleTimer == nil {
+		c.idleTimer = c.w.loop.AfterFunc(d, c.idleExpired)
+	} else {
+		c.idleTimer.Reset(d)
+	}
+	c.timerAt = at
+}
+
+// readable is a detached connection's Notify callback: its next request
+// began (err nil), or its descriptor was closed or its loop is stopping.
+func (c *conn) readable(err error) {
+	if !c.detached {
+		return
+	}
+	if err != nil {
+		c.close()
+		return
+	}
+	c.w.loop.Go(c.resumeJob)
+}
+
+// idleExpired runs when the idle timer fires: a connection detached past
+// its idle deadline is closed; one that is busy, or detached again since
+// with a later deadline, is left alone (re-armed for that deadline).
+func (c *conn) idleExpired() {
+	if !c.detached || c.idleAt.IsZero() {
+		return
+	}
+	if now := c.w.loop.CoarseNow(); now.Before(c.idleAt) {
+		c.armIdleTimer(c.idleAt)
+		return
+	}
+	c.close()
 }
 
 // close ends the connection: a lingering close when the client may still
@@ -144,6 +226,10 @@ func (c *conn) serve(t *evloop.Task) {
 func (c *conn) close() {
 	if c.pd == nil {
 		return
+	}
+	c.pd.CancelNotify()
+	if c.idleTimer != nil {
+		c.idleTimer.Stop()
 	}
 	c.pd.Close()
 	unix.Close(c.fd)
@@ -256,10 +342,19 @@ func (*wouldBlock) Error() string   { return "wsgihost: the socket would block" 
 func (*wouldBlock) Timeout() bool   { return false }
 func (*wouldBlock) Temporary() bool { return true }
 
+// headResult is what readHead did.
+type headResult uint8
+
+const (
+	headReady    headResult = iota // a head is parsed into c.req
+	headClose                      // the connection is to be closed (answered if need be)
+	headDetached                   // no next request yet: the connection detached
+)
+
 // readHead reads until a complete request head is buffered and parsed into
-// c.req. It answers framing errors and timeouts itself and reports false
-// when the connection is to be closed.
-func (c *conn) readHead(first bool) bool {
+// c.req. It answers framing errors and timeouts itself. A plain connection
+// with nothing of a next request detaches instead of waiting.
+func (c *conn) readHead(first bool) headResult {
 	s := c.s
 	started := c.rend > c.rpos
 	var dl time.Time
@@ -280,7 +375,7 @@ func (c *conn) readHead(first bool) bool {
 			c.idle = false
 			_, err := http1.ParseHead(c.rbuf[c.rpos:c.rend], &s.limits, &c.req)
 			if err == nil {
-				return true
+				return headReady
 			}
 			if err != http1.ErrNeedMore {
 				var he *http1.Error
@@ -288,12 +383,12 @@ func (c *conn) readHead(first bool) bool {
 					c.s.stats.framing.Add(1)
 					c.errorResponse(he.Status, he.Reason)
 				}
-				return false
+				return headClose
 			}
 		} else {
 			c.idle = true
 			if s.shuttingDown() && !started {
-				return false
+				return headClose
 			}
 		}
 		// Make room, then read more.
@@ -305,7 +400,7 @@ func (c *conn) readHead(first bool) bool {
 			max := s.limits.MaxHeadLen()
 			if len(c.rbuf) >= max {
 				c.errorResponse(431, "header section too large")
-				return false
+				return headClose
 			}
 			nb := make([]byte, min(max, 2*len(c.rbuf)))
 			copy(nb, c.rbuf[:c.rend])
@@ -321,18 +416,22 @@ func (c *conn) readHead(first bool) bool {
 		}
 		switch {
 		case err == unix.EAGAIN:
+			if !started && c.tls == nil {
+				c.detach(dl)
+				return headDetached
+			}
 			if !c.waitRead(dl, started) {
-				return false
+				return headClose
 			}
 		case errors.Is(err, evloop.ErrTimeout):
 			if started {
 				c.errorResponse(408, "request head not received in time")
 			}
-			return false
+			return headClose
 		default:
 			// EOF (a partial head is dropped: there is no one to answer),
 			// a reset, or an interrupted wait.
-			return false
+			return headClose
 		}
 	}
 }

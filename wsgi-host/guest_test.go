@@ -1,6 +1,8 @@
 package wsgihost
 
 import (
+	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -184,6 +186,65 @@ func TestSlowClient(t *testing.T) {
 		got, _ := io.Copy(io.Discard, c2)
 		if got >= n {
 			t.Fatalf("a client that never read got the whole body (%d bytes)", got)
+		}
+	})
+}
+
+// TestIdleConnsHoldNoTask: keep-alive connections waiting for their next
+// request hold no coroutine (the worker's loop has only its accept task
+// alive), each is served again when its next request comes, and a
+// graceful shutdown closes them.
+func TestIdleConnsHoldNoTask(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, _ := startServer(t, e, e.module(t, cGuestDir), func(s *Server) { s.Workers = 1 })
+		const n = 64
+		conns := make([]net.Conn, n)
+		readers := make([]*bufio.Reader, n)
+		for i := range conns {
+			conns[i] = dial(t, addr)
+			readers[i] = bufio.NewReader(conns[i])
+		}
+		round := func(round int) {
+			t.Helper()
+			for i, c := range conns {
+				io.WriteString(c, get("/"))
+				resp, err := http.ReadResponse(readers[i], nil)
+				if err != nil {
+					t.Fatalf("round %d, connection %d: %v", round, i, err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || string(b) != "Hello, World!\n" || resp.Close {
+					t.Fatalf("round %d, connection %d: %d %q close=%v", round, i, resp.StatusCode, b, resp.Close)
+				}
+			}
+		}
+		loopTasks := func() int {
+			s.mu.Lock()
+			l := s.workers[0].loop
+			s.mu.Unlock()
+			got := make(chan int, 1)
+			l.Post(func() { got <- l.Stats().Tasks })
+			return <-got
+		}
+		for r := 1; r <= 2; r++ {
+			round(r)
+			if tasks := loopTasks(); tasks != 1 {
+				t.Fatalf("after round %d: %d tasks alive with %d idle keep-alive connections, want 1 (the accept task)", r, tasks, n)
+			}
+		}
+		if st := s.Stats(); st.ActiveConns != n {
+			t.Fatalf("ActiveConns %d, want %d", st.ActiveConns, n)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		for i, c := range conns {
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if b, err := readers[i].ReadByte(); err != io.EOF {
+				t.Fatalf("connection %d after Shutdown: read %q, %v; want EOF", i, b, err)
+			}
 		}
 	})
 }

@@ -578,7 +578,10 @@ func (w *worker) stopAccepting() {
 // closeIdle closes the connections waiting for a next request.
 func (w *worker) closeIdle() {
 	for c := range w.conns {
-		if c.idle && c.t != nil {
+		switch {
+		case c.detached:
+			c.close()
+		case c.idle && c.t != nil:
 			c.t.Interrupt(errShutdown)
 		}
 	}
@@ -589,7 +592,10 @@ func (w *worker) closeIdle() {
 func (w *worker) closeAll() {
 	for c := range w.conns {
 		c.killed = true
-		if c.t != nil {
+		switch {
+		case c.detached:
+			c.close()
+		case c.t != nil:
 			c.t.Interrupt(evloop.ErrCanceled)
 		}
 	}
