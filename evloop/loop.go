@@ -42,8 +42,12 @@ type Loop struct {
 	timers    timerHeap
 	runq      []*Task
 	runnext   []*Task
-	idle      []*Task // finished tasks kept for reuse (their coroutines live on)
-	ntasks    int     // tasks alive (running, runnable or parked)
+	// jobq holds the jobs started with Go, which take an idle coroutine
+	// only when they run (see Go).
+	jobq    []func(*Task)
+	jobnext []func(*Task)
+	idle    []*Task // finished tasks kept for reuse (their coroutines live on)
+	ntasks  int     // tasks alive (running, runnable or parked), jobs queued included
 
 	mu     sync.Mutex
 	posted []func()
@@ -190,7 +194,7 @@ func (l *Loop) iterateTimeout(max time.Duration) error {
 	l.runPosted()
 	l.runTasks()
 	posted, stopping := l.nposted.Load() > 0, l.stopping.Load()
-	if len(l.runq) > 0 && !posted && !stopping && l.busyTurns < busyTurnsPerPoll {
+	if l.runnable() && !posted && !stopping && l.busyTurns < busyTurnsPerPoll {
 		// Tasks are runnable and nothing else asks for the loop: run them
 		// again without polling the backend, but poll at least every
 		// busyTurnsPerPoll turns so a task that keeps yielding cannot
@@ -204,7 +208,7 @@ func (l *Loop) iterateTimeout(max time.Duration) error {
 	}
 	l.busyTurns = 0
 	timeout := l.nextTimeout()
-	if len(l.runq) > 0 || posted || stopping {
+	if l.runnable() || posted || stopping {
 		timeout = 0
 	}
 	if max >= 0 && (timeout < 0 || timeout > max) {
@@ -311,7 +315,7 @@ func (l *Loop) shutdown() {
 			t.fn()
 		}
 	}
-	for i := 0; i < 1000 && (len(l.runq) > 0 || l.hasPosted()); i++ {
+	for i := 0; i < 1000 && (l.runnable() || l.hasPosted()); i++ {
 		l.runPosted()
 		l.runTasks()
 	}
@@ -346,5 +350,5 @@ func (l *Loop) Stats() Stats {
 			n++
 		}
 	}
-	return Stats{Descriptors: n, Timers: len(l.timers), Tasks: l.ntasks, Runnable: len(l.runq)}
+	return Stats{Descriptors: n, Timers: len(l.timers), Tasks: l.ntasks, Runnable: len(l.runq) + len(l.jobq)}
 }

@@ -74,6 +74,7 @@ func TestLoop(t *testing.T) {
 			{"ReusableTask", testReusableTask},
 			{"CoarseNowWithinTurn", testCoarseNow},
 			{"NotifyWithoutTask", testNotify},
+			{"JobsShareCoroutine", testJobsShareCoroutine},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) { tc.run(t, startLoop(t, name)) })
@@ -676,5 +677,36 @@ func testNotify(t *testing.T, l *Loop) {
 	})
 	if err := <-got; !errors.Is(err, ErrClosed) {
 		t.Fatalf("callback after Close got %v, want ErrClosed", err)
+	}
+}
+
+// testJobsShareCoroutine: jobs started together with Go take a coroutine
+// only when they run, so those that end without waiting all run on one,
+// while one that parks keeps its own and the rest move to another.
+func testJobsShareCoroutine(t *testing.T, l *Loop) {
+	const n = 50
+	got := make(chan map[*Task]int, 1)
+	onLoop(t, l, func() {
+		seen := map[*Task]int{}
+		left := n
+		for i := range n {
+			l.Go(func(tk *Task) {
+				if i == 10 {
+					tk.Yield() // parks: later jobs cannot use this coroutine
+				}
+				seen[tk]++
+				if left--; left == 0 {
+					got <- seen
+				}
+			})
+		}
+	})
+	select {
+	case seen := <-got:
+		if len(seen) != 2 {
+			t.Fatalf("%d jobs ran on %d coroutines, want 2 (one parked at job 10)", n, len(seen))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("jobs did not all run")
 	}
 }

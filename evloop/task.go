@@ -46,9 +46,22 @@ type Task struct {
 // runs jobs on it with Start and frees it with Release.
 func (l *Loop) NewTask() *Task { return &Task{loop: l} }
 
-// Go runs job as a new task, reusing an idle coroutine when one is
-// available. Loop goroutine only; from elsewhere, wrap it in Post.
+// Go runs job as a new task on the loop's next run of tasks, on an idle
+// coroutine when one is available. The coroutine is taken when the job
+// runs, not here: jobs started in one turn (a burst of connections
+// becoming readable) that end without waiting all run on the same
+// coroutine, whose stack stays in cache, instead of one each. Loop
+// goroutine only; from elsewhere, wrap it in Post.
 func (l *Loop) Go(job func(*Task)) {
+	l.ntasks++
+	l.jobq = append(l.jobq, job)
+}
+
+// runnable reports whether tasks or jobs wait for their turn.
+func (l *Loop) runnable() bool { return len(l.runq) > 0 || len(l.jobq) > 0 }
+
+// runJob runs a job queued by Go on an idle coroutine (or a new one).
+func (l *Loop) runJob(job func(*Task)) {
 	var t *Task
 	if n := len(l.idle); n > 0 {
 		t = l.idle[n-1]
@@ -57,7 +70,9 @@ func (l *Loop) Go(job func(*Task)) {
 	} else {
 		t = &Task{loop: l, pooled: true}
 	}
-	t.Start(job)
+	t.job = job
+	t.state = taskRunnable
+	l.resume(t)
 }
 
 // Submit runs job as a task on the loop and waits until it ends. Call it from
@@ -140,20 +155,25 @@ func (t *Task) body(yield func(struct{}) bool) {
 	}
 }
 
-// runTasks resumes the tasks that were runnable when it started; tasks made
-// runnable meanwhile wait for the next iteration, after the loop has polled
+// runTasks resumes the tasks that were runnable when it started, then runs
+// the jobs queued by then; tasks made runnable and jobs queued meanwhile
+// wait for the next iteration, after the loop has polled
 // for events, so a task that keeps yielding cannot starve I/O.
 func (l *Loop) runTasks() {
-	if len(l.runq) == 0 {
+	q, jobs := l.runq, l.jobq
+	if len(q) == 0 && len(jobs) == 0 {
 		return
 	}
-	q := l.runq
-	l.runq = l.runnext[:0]
+	l.runq, l.jobq = l.runnext[:0], l.jobnext[:0]
 	for i, t := range q {
 		q[i] = nil
 		l.resume(t)
 	}
-	l.runnext = q[:0]
+	for i, job := range jobs {
+		jobs[i] = nil
+		l.runJob(job)
+	}
+	l.runnext, l.jobnext = q[:0], jobs[:0]
 }
 
 func (l *Loop) resume(t *Task) {
