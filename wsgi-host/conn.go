@@ -83,7 +83,7 @@ type conn struct {
 }
 
 func newConn(w *worker) *conn {
-	c := &conn{w: w, s: w.srv, rbuf: make([]byte, readBufSize), out: make([]byte, headroom, headroom+4<<10)}
+	c := &conn{w: w, s: w.srv}
 	c.r.c = c
 	c.onReadable = c.readable
 	c.resumeJob = c.resume
@@ -91,17 +91,56 @@ func newConn(w *worker) *conn {
 	return c
 }
 
+// Spare buffers a worker keeps for its connections (see takeBufs).
+const spareBufs = 64
+
+// takeBufs gives the connection its read and output buffers for a run of
+// requests: the ones its worker got back last when it has some, so that a
+// busy worker cycles through a few buffers that stay in cache, instead of
+// one read and one output buffer per connection.
+func (c *conn) takeBufs() {
+	w := c.w
+	if c.rbuf == nil {
+		if b, ok := popFree(&w.rbufs); ok {
+			c.rbuf = b
+		} else {
+			c.rbuf = make([]byte, readBufSize)
+		}
+	}
+	if c.out == nil {
+		if b, ok := popFree(&w.outs); ok {
+			c.out = b[:headroom]
+		} else {
+			c.out = make([]byte, headroom, headroom+4<<10)
+		}
+		c.outOff = headroom
+	}
+}
+
+// giveBufs hands the buffers back to the worker: when the connection
+// detaches (no input buffered, all output written) or closes. Buffers that
+// grew large are dropped.
+func (c *conn) giveBufs() {
+	w := c.w
+	if c.rbuf != nil {
+		if cap(c.rbuf) <= readBufSize*4 && len(w.rbufs) < spareBufs {
+			w.rbufs = append(w.rbufs, c.rbuf)
+		}
+		c.rbuf, c.rpos, c.rend = nil, 0, 0
+	}
+	if c.out != nil {
+		if cap(c.out) <= headroom+flushAt*2 && len(w.outs) < spareBufs {
+			w.outs = append(w.outs, c.out[:0])
+		}
+		c.out, c.outOff = nil, headroom
+	}
+}
+
 // reset prepares a closed connection for reuse.
 func (c *conn) reset() {
 	c.t, c.tls, c.pd, c.fd = nil, nil, nil, -1
-	c.rpos, c.rend = 0, 0
-	if cap(c.rbuf) > readBufSize*4 {
-		c.rbuf = make([]byte, readBufSize)
-	}
-	if cap(c.out) > headroom+flushAt*2 {
-		c.out = make([]byte, headroom, headroom+4<<10)
-	}
-	c.resetOut()
+	c.giveBufs()
+	c.r.bodyStart = headroom
 	c.idle, c.killed, c.werr, c.detached = false, false, nil, false
 	c.idleAt = time.Time{}
 	c.nonblock, c.tlsPending = false, c.tlsPending[:0]
@@ -133,6 +172,7 @@ func (c *conn) deadlineAfter(d time.Duration) time.Time {
 // serve is the connection's first task.
 func (c *conn) serve(t *evloop.Task) {
 	c.t = t
+	c.takeBufs()
 	if c.s.tlsConfig != nil {
 		c.tls = tls.Server(loopConn{c}, c.s.tlsConfig)
 		c.rdDeadline = c.deadlineAfter(c.s.headerTO)
@@ -150,6 +190,7 @@ func (c *conn) serve(t *evloop.Task) {
 func (c *conn) resume(t *evloop.Task) {
 	c.t = t
 	c.detached = false
+	c.takeBufs()
 	c.run(false)
 }
 
@@ -176,6 +217,7 @@ func (c *conn) run(first bool) {
 func (c *conn) detach(dl time.Time) {
 	c.t = nil
 	c.detached = true
+	c.giveBufs()
 	c.idleAt = dl
 	if !dl.IsZero() && (c.idleTimer == nil || !c.idleTimer.Pending() || dl.Before(c.timerAt)) {
 		c.armIdleTimer(dl)

@@ -192,8 +192,8 @@ func TestSlowClient(t *testing.T) {
 
 // TestIdleConnsHoldNoTask: keep-alive connections waiting for their next
 // request hold no coroutine (the worker's loop has only its accept task
-// alive), each is served again when its next request comes, and a
-// graceful shutdown closes them.
+// alive) and no buffers, each is served again when its next request
+// comes, and a graceful shutdown closes them.
 func TestIdleConnsHoldNoTask(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *testEnv) {
 		s, addr, _ := startServer(t, e, e.module(t, cGuestDir), func(s *Server) { s.Workers = 1 })
@@ -218,18 +218,29 @@ func TestIdleConnsHoldNoTask(t *testing.T) {
 				}
 			}
 		}
-		loopTasks := func() int {
+		// inspect counts, on the worker's loop, the tasks alive and the
+		// connections holding buffers.
+		inspect := func() (tasks, buffered int) {
 			s.mu.Lock()
-			l := s.workers[0].loop
+			w := s.workers[0]
 			s.mu.Unlock()
-			got := make(chan int, 1)
-			l.Post(func() { got <- l.Stats().Tasks })
-			return <-got
+			done := make(chan struct{})
+			w.loop.Post(func() {
+				tasks = w.loop.Stats().Tasks
+				for c := range w.conns {
+					if c.rbuf != nil || c.out != nil {
+						buffered++
+					}
+				}
+				close(done)
+			})
+			<-done
+			return tasks, buffered
 		}
 		for r := 1; r <= 2; r++ {
 			round(r)
-			if tasks := loopTasks(); tasks != 1 {
-				t.Fatalf("after round %d: %d tasks alive with %d idle keep-alive connections, want 1 (the accept task)", r, tasks, n)
+			if tasks, buffered := inspect(); tasks != 1 || buffered != 0 {
+				t.Fatalf("after round %d, %d idle keep-alive connections: %d tasks alive (want 1, the accept task), %d holding buffers (want 0)", r, n, tasks, buffered)
 			}
 		}
 		if st := s.Stats(); st.ActiveConns != n {

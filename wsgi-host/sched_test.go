@@ -860,6 +860,7 @@ func streamConn(t *testing.T, w *worker, head string) (peer net.Conn, run func(f
 				pd.SetStream(true)
 				c := newConn(w)
 				c.t, c.fd, c.pd = tk, fds[0], pd
+				c.takeBufs()
 				defer func() {
 					pd.Close()
 					unix.Close(fds[0])

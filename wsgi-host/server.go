@@ -428,19 +428,21 @@ func (s *Server) shuttingDown() bool { return s.state.Load() >= stateShutdown }
 
 // worker is the server's state on one loop. Loop goroutine only.
 type worker struct {
-	srv      *Server
-	loop     *evloop.Loop
-	lfd      int
-	lpd      *evloop.PollDesc
-	pool     *host.Pool  // blocking style
-	sched    *schedState // scheduler style
-	conns    map[*conn]struct{}
-	free     []*conn
-	stopped  bool
-	dateSec  int64
-	dateLine []byte
-	scratch  []byte
-	local    sockAddr // the listener's address, when it is not a wildcard
+	srv   *Server
+	loop  *evloop.Loop
+	lfd   int
+	lpd   *evloop.PollDesc
+	pool  *host.Pool  // blocking style
+	sched *schedState // scheduler style
+	conns map[*conn]struct{}
+	free  []*conn
+	// Spare read and output buffers of the connections (conn.takeBufs).
+	rbufs, outs [][]byte
+	stopped     bool
+	dateSec     int64
+	dateLine    []byte
+	scratch     []byte
+	local       sockAddr // the listener's address, when it is not a wildcard
 }
 
 // start sets the worker up on its loop; its task then makes the first
