@@ -5,10 +5,14 @@
 // # The server
 //
 // [Server] runs one listener per loop (SO_REUSEPORT), one accept task per
-// listener and one task per connection, all on the loops of a
-// [host.Runtime], with no other goroutines. A connection task reads into a
-// per-connection buffer (trying the read first and parking on the socket
-// only on EAGAIN), parses the head with the wire layer in internal/http1,
+// listener and a task per connection with a request to serve, all on the
+// loops of a [host.Runtime], with no other goroutines. A connection task
+// reads into its buffer (trying the read first and parking on the socket
+// only on EAGAIN; a plain connection with nothing of a next request gives
+// its task and its buffers back to the loop instead, and takes the most
+// recently freed ones when bytes come, so a busy loop works from a few
+// coroutine stacks and buffers that stay in cache, and an idle keep-alive
+// connection costs neither), parses the head with the wire layer in internal/http1,
 // answers framing errors itself (400, 408, 413, 414, 431, 501, 505: they
 // never reach a guest), takes an instance from its loop's pool, adds the
 // request to the instance's descriptor table and calls the guest's
