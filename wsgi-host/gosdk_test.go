@@ -12,12 +12,13 @@ import (
 	"time"
 )
 
-// TestExampleApps serves the example apps through the server: the Go one
+// TestExampleApps serves the example apps through the server: the Go ones
 // (examples/wasm/hello, a standard net/http handler built with the guest
-// SDK) and the C one (examples/wasm/hello-c-app) answer alike.
+// SDK, and examples/wasm/hello-ctx, the same routes on the SDK's Ctx
+// mapping) and the C one (examples/wasm/hello-c-app) answer alike.
 func TestExampleApps(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *testEnv) {
-		for _, dir := range []string{goGuestDir, cAppDir} {
+		for _, dir := range []string{goGuestDir, goCtxDir, cAppDir} {
 			t.Run(dir[strings.LastIndexByte(dir, '/')+1:], func(t *testing.T) { testExampleApp(t, e, dir) })
 		}
 	})

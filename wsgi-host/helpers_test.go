@@ -25,6 +25,7 @@ import (
 const (
 	cGuestDir  = "wsgi-host/testdata/cguest" // every gateway rule, in C
 	goGuestDir = "examples/wasm/hello"       // the example app, Go SDK
+	goCtxDir   = "examples/wasm/hello-ctx"   // the same app on the SDK's Ctx mapping
 	cAppDir    = "examples/wasm/hello-c-app" // the example app in C
 )
 

@@ -167,6 +167,49 @@ func TestSchedConcurrent(t *testing.T) {
 	})
 }
 
+// TestSchedCtx: a command on gateway.ServeCtx serves 200 sleeps at once on
+// one instance (each parked on its goroutine), and streams a
+// 1 MB chunked body back through the non-blocking request descriptor.
+func TestSchedCtx(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, logs := startServer(t, e, e.module(t, schedTestDir), func(s *Server) {
+			s.Workers = 1
+			s.InstanceConfig.Env = []string{"CTX=1"}
+		})
+		const n = 200
+		results := make([]schedResult, n)
+		var wg sync.WaitGroup
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = rawGet(addr, "/sleep?ms=2000")
+			}()
+		}
+		// Served at once, not one after another.
+		waitFor(t, "all the sleeps in flight together", func() bool { return s.Stats().InFlight == n })
+		wg.Wait()
+		for i, r := range results {
+			if r.err != nil || r.status != 200 || r.body != results[0].body || len(r.body) != 17 {
+				t.Fatalf("request %d: %d %q %v (first: %q)\nlog:\n%s", i, r.status, r.body, r.err, results[0].body, logs)
+			}
+		}
+		big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20/16)
+		resp, err := http.Post("http://"+addr+"/echo", "application/octet-stream", io.MultiReader(bytes.NewReader(big)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || !bytes.Equal(b, big) || resp.StatusCode != 200 {
+			t.Fatalf("echo: %d, %d bytes (want %d), %v", resp.StatusCode, len(b), len(big), err)
+		}
+		if st := s.Stats(); st.Commands != 1 || st.GuestErrors != 0 {
+			t.Errorf("stats %+v\nlog:\n%s", st, logs)
+		}
+	})
+}
+
 // TestSchedConnections: keep-alive, pipelining (responses in order) and
 // request bodies, with Content-Length and chunked.
 func TestSchedConnections(t *testing.T) {

@@ -86,6 +86,7 @@ const (
 
 var (
 	goReactor   = gatewayGuest{"Go reactor guest (hello, blocking style)", "pts Go\nreactor", "hello", "blocking"}
+	goCtx       = gatewayGuest{"Go reactor guest, Ctx mapping (hello-ctx, blocking style)", "pts Go\nCtx", "hello-ctx", "blocking"}
 	goScheduler = gatewayGuest{"Go scheduler guest (hello-sched)", "pts Go\nscheduler", "hello-sched", "scheduler"}
 	cReactor    = gatewayGuest{"C reactor guest (hello-c-app, blocking style)", "pts C\nreactor", "hello-c-app", "blocking"}
 )
@@ -297,7 +298,7 @@ func nginxPeer() *peer {
 // (both gateway styles) on each backend, then the peers.
 func allPeers(backends []string) []*peer {
 	var ps []*peer
-	for _, g := range []gatewayGuest{goReactor, goScheduler, cReactor} {
+	for _, g := range []gatewayGuest{goReactor, goCtx, goScheduler, cReactor} {
 		for _, b := range backends {
 			ps = append(ps, ptseventPeer(g, b))
 		}

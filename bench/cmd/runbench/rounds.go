@@ -153,13 +153,14 @@ type target struct {
 
 // targets are the comparisons the issue sets: the hello guest at least
 // 0.9× native fasthttp and at least 1.5× native net/http, for the C
-// reactor guest and the Go reactor guest on each backend.
+// reactor guest and the Go reactor guests (net/http and Ctx mappings) on
+// each backend.
 func targets(backends []string) []target {
 	var ts []target
 	for _, g := range []struct {
 		label string
 		guest gatewayGuest
-	}{{"C reactor guest", cReactor}, {"Go reactor guest", goReactor}} {
+	}{{"C reactor guest", cReactor}, {"Go reactor guest", goReactor}, {"Go reactor guest, Ctx", goCtx}} {
 		for _, b := range backends {
 			name := ptseventName(g.guest, b)
 			label := g.label + ", " + b

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -22,14 +21,14 @@ const ListenerEnv = "PTSEVENT_GATEWAY_FD"
 // that waits parks in the Go runtime's poller, which waits for all of them
 // in poll_oneoff. It returns when the host closes the listener; it exits
 // the program when the listener fails.
-func serveCommand(h http.Handler, lfd string) {
-	if err := acceptLoop(h, lfd); err != nil {
+func serveCommand(a appHandler, lfd string) {
+	if err := acceptLoop(a, lfd); err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
 	}
 }
 
-func acceptLoop(h http.Handler, lfd string) error {
+func acceptLoop(a appHandler, lfd string) error {
 	n, err := strconv.ParseUint(lfd, 10, 31)
 	if err != nil {
 		return fmt.Errorf("bad %s %q", ListenerEnv, lfd)
@@ -42,7 +41,7 @@ func acceptLoop(h http.Handler, lfd string) error {
 	// Each record is a request descriptor, 4 bytes little-endian; a read
 	// returns whole records.
 	buf := make([]byte, 4*64)
-	w := &workers{h: h, jobs: make(chan int32)}
+	w := &workers{app: a, jobs: make(chan int32)}
 	for {
 		n, err := l.Read(buf)
 		for i := 0; i+4 <= n; i += 4 {
@@ -67,7 +66,7 @@ const maxIdleWorkers = 256
 // Concurrency is not bounded: with no idle worker, a request gets a new
 // goroutine, and at most maxIdleWorkers stay waiting afterwards.
 type workers struct {
-	h    http.Handler
+	app  appHandler
 	jobs chan int32   // unbuffered: a send succeeds only if a worker waits
 	idle atomic.Int32 // workers waiting on jobs
 }
@@ -85,7 +84,7 @@ func (w *workers) dispatch(fd int32) {
 // already wait.
 func (w *workers) worker(fd int32) {
 	for {
-		serveFD(w.h, fd)
+		serveFD(w.app, fd)
 		if w.idle.Add(1) > maxIdleWorkers {
 			w.idle.Add(-1)
 			return
@@ -97,8 +96,8 @@ func (w *workers) worker(fd int32) {
 
 // serveFD serves request descriptor fd and closes it, which ends the
 // request.
-func serveFD(h http.Handler, fd int32) {
+func serveFD(a appHandler, fd int32) {
 	f := &reqFD{fd: fd, cmd: true}
 	defer f.close()
-	serveRequest(h, f)
+	a.serve(f)
 }

@@ -53,6 +53,16 @@
 //		gateway.Serve(nil)
 //	}
 //
+// # The Ctx mapping
+//
+// ServeCtx registers a func(*Ctx) instead of an http.Handler, in either
+// style: the request's environ, body and response straight on the gateway
+// imports, as fasthttp's RequestCtx is to net/http. Inside wasm, building
+// an http.Request and its Header map and routing through ServeMux cost
+// far more than the host's whole share of a small request (make bench
+// compares examples/wasm/hello with examples/wasm/hello-ctx); a Ctx
+// request allocates nothing. Its strings are valid only during the call.
+//
 // The request: Method, URL (from REQUEST_URI), Proto, Header (from the
 // HTTP_* environ keys, names canonicalized: a header the client sent as
 // "X-Foo" arrives as "X-Foo"; repeated headers come joined with ", "),
@@ -89,7 +99,25 @@ import (
 	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
-var handler http.Handler
+// app is the handler registered by Serve or ServeCtx.
+var app appHandler
+
+// appHandler serves requests with a net/http handler (Serve) or a Ctx
+// handler (ServeCtx).
+type appHandler struct {
+	h   http.Handler
+	ctx func(*Ctx)
+}
+
+func (a appHandler) registered() bool { return a.h != nil || a.ctx != nil }
+
+// serve serves the request on f; it returns what pts_handle returns.
+func (a appHandler) serve(f *reqFD) int32 {
+	if a.ctx != nil {
+		return serveCtx(a.ctx, f)
+	}
+	return serveRequest(a.h, f)
+}
 
 // Serve runs h as the app's handler (nil means http.DefaultServeMux).
 //
@@ -106,9 +134,9 @@ func Serve(h http.Handler) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
-	handler = h
+	app = appHandler{h: h}
 	if v, ok := os.LookupEnv(ListenerEnv); ok {
-		serveCommand(h, v)
+		serveCommand(app, v)
 	}
 }
 
@@ -136,6 +164,7 @@ type reqFD struct {
 	rc   syscall.RawConn
 	env  []byte
 	hdr  []byte
+	ctx  Ctx // the request's Ctx under ServeCtx (reused: no allocation)
 }
 
 // reactorFD is the reactor's request descriptor, reused.
@@ -145,6 +174,18 @@ var reactorFD = reqFD{env: make([]byte, 4096)}
 // bytes come; a command's goroutine parks in the runtime's poller on
 // EAGAIN.
 func (f *reqFD) read(p []byte) (int, error) {
+	if !f.cmd {
+		// A reactor's call is suspended by the host until the read can be
+		// done: no retry, so no closure (which would escape to the heap).
+		var n uint32
+		e := sys.Read(f.fd, &p[0], uint32(len(p)), &n)
+		return int(n), errnoErr(e)
+	}
+	return f.readCmd(p)
+}
+
+// readCmd is read in a command: retried after parking on EAGAIN.
+func (f *reqFD) readCmd(p []byte) (int, error) {
 	var n uint32
 	var e uint32
 	op := func() bool {
@@ -160,14 +201,24 @@ func (f *reqFD) read(p []byte) (int, error) {
 // write writes once to the request (a zero-length write flushes), waiting
 // as read does.
 func (f *reqFD) write(p []byte) (int, error) {
-	var n uint32
-	var e uint32
 	ptr := &zero
 	if len(p) > 0 {
 		ptr = &p[0]
 	}
+	if !f.cmd {
+		var n uint32
+		e := sys.Write(f.fd, ptr, uint32(len(p)), &n)
+		return int(n), errnoErr(e)
+	}
+	return f.writeCmd(ptr, len(p))
+}
+
+// writeCmd is write in a command: retried after parking on EAGAIN.
+func (f *reqFD) writeCmd(ptr *byte, size int) (int, error) {
+	var n uint32
+	var e uint32
 	op := func() bool {
-		e = sys.Write(f.fd, ptr, uint32(len(p)), &n)
+		e = sys.Write(f.fd, ptr, uint32(size), &n)
 		return abi.Errno(e) != abi.EAGAIN
 	}
 	if err := f.do(f.rcWrite, op); err != nil {
@@ -230,7 +281,8 @@ func (f *reqFD) readEnviron() ([]byte, error) {
 	}
 }
 
-// Handle serves the request fd with the handler registered by Serve and
+// Handle serves the request fd with the handler registered by Serve (or
+// ServeCtx) and
 // returns what pts_handle returns (0, or 1 when the request failed). The
 // SDK's exported pts_handle calls it; an app that exports its own
 // pts_handle (to count requests, say) may call it too.
@@ -240,11 +292,11 @@ func Handle(fd int32) int32 { return handle(fd) }
 func handle(fd int32) int32 {
 	f := &reactorFD
 	f.fd = fd
-	if handler == nil {
-		fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve from an init function")
+	if !app.registered() {
+		fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve or gateway.ServeCtx from an init function")
 		return 1
 	}
-	return serveRequest(handler, f)
+	return app.serve(f)
 }
 
 // serveRequest serves the request on f with h and returns what pts_handle

@@ -116,3 +116,54 @@ func TestWriteHeader(t *testing.T) {
 		t.Errorf("status lines %q %q", statusLine(418), statusLine(299))
 	}
 }
+
+// TestCtxHeader: Ctx.Header matches a header name without regard to case
+// against the environ's CGI keys, CONTENT_TYPE and CONTENT_LENGTH without
+// the HTTP_ prefix, and never a name with "_" (the host drops those).
+func TestCtxHeader(t *testing.T) {
+	env := environ(
+		"REQUEST_METHOD", "GET", "PATH_INFO", "/p", "CONTENT_TYPE", "text/plain", "CONTENT_LENGTH", "3",
+		"HTTP_HOST", "h:1", "HTTP_X_FORWARDED_FOR", "10.0.0.1, 10.0.0.2", "HTTP_ACCEPT", "",
+	)
+	c := &Ctx{env: string(env)}
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"Host", "h:1"},
+		{"host", "h:1"},
+		{"HOST", "h:1"},
+		{"X-Forwarded-For", "10.0.0.1, 10.0.0.2"},
+		{"x-forwarded-for", "10.0.0.1, 10.0.0.2"},
+		{"X_Forwarded_For", ""},
+		{"X-Forwarded", ""},
+		{"Content-Type", "text/plain"},
+		{"content-length", "3"},
+		{"Accept", ""},
+		{"Path-Info", ""},
+		{"Request-Method", ""},
+		{"", ""},
+	} {
+		if got := c.Header(tc.name); got != tc.want {
+			t.Errorf("Header(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if v, ok := c.LookupEnv("HTTP_ACCEPT"); !ok || v != "" {
+		t.Errorf("LookupEnv(HTTP_ACCEPT) = %q, %v; want an empty value that is there", v, ok)
+	}
+	if v, ok := c.LookupEnv("QUERY_STRING"); ok || v != "" {
+		t.Errorf("LookupEnv(QUERY_STRING) = %q, %v; want none", v, ok)
+	}
+	if c.Method() != "GET" || c.Path() != "/p" || c.Query() != "" {
+		t.Errorf("Method %q Path %q Query %q", c.Method(), c.Path(), c.Query())
+	}
+	var keys []string
+	c.VisitEnv(func(k, _ string) { keys = append(keys, k) })
+	if len(keys) != 7 || keys[0] != "REQUEST_METHOD" || keys[6] != "HTTP_ACCEPT" {
+		t.Errorf("VisitEnv keys %v", keys)
+	}
+	// A truncated environ (no NUL after the last value) ends the scan.
+	c.env = "REQUEST_METHOD\x00GET"
+	if v, ok := c.LookupEnv("REQUEST_METHOD"); ok {
+		t.Errorf("truncated environ: LookupEnv = %q, true", v)
+	}
+}

@@ -10,7 +10,9 @@
 //	/head        sends the status and part of the body, then sleeps
 //	/panic-late  sends the status and part of the body, then panics
 //
-// With EXIT_AT_START=1 in its environment it exits before serving.
+// With EXIT_AT_START=1 in its environment it exits before serving. With
+// CTX=1 it serves on gateway.ServeCtx instead: / and /sleep as above, and
+// /echo, the body streamed back.
 package main
 
 import (
@@ -36,6 +38,10 @@ func main() {
 	var b [8]byte
 	rand.Read(b[:])
 	instance := hex.EncodeToString(b[:])
+	if os.Getenv("CTX") == "1" {
+		serveCtx(instance)
+		return
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, instance)
@@ -70,4 +76,35 @@ func main() {
 		panic("gateway-sched: /panic-late")
 	})
 	gateway.Serve(mux)
+}
+
+// serveCtx serves on the Ctx mapping: each request on its goroutine, its
+// waits (the body, a slow client, time.Sleep) parked in the Go runtime.
+func serveCtx(instance string) {
+	gateway.ServeCtx(func(c *gateway.Ctx) {
+		switch c.Path() {
+		case "/":
+			c.WriteString(instance + "\n")
+		case "/sleep":
+			q := c.Query()
+			ms, _ := strconv.Atoi(q[len("ms="):])
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			c.WriteString(instance + "\n")
+		case "/echo":
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := c.Read(buf)
+				if n > 0 {
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
+		default:
+			c.SetStatus(404)
+		}
+	})
 }

@@ -1,0 +1,85 @@
+// Command hello-ctx is the example gateway app on the guest SDK's Ctx
+// mapping (gateway.ServeCtx): the same routes as examples/wasm/hello, with
+// no net/http types, so that a request allocates nothing in the guest.
+// It is what a hot path looks like when net/http's per-request objects
+// cost too much inside wasm (compare the two in make bench).
+//
+//	make wasm     # build/wasm/hello-ctx.wasm (-buildmode=c-shared, from build.flags)
+//	ptsevent serve build/wasm/hello-ctx.wasm --listen 127.0.0.1:8080
+//	curl http://127.0.0.1:8080/
+//	curl -d 'some text' http://127.0.0.1:8080/echo
+//	curl http://127.0.0.1:8080/env
+//	curl 'http://127.0.0.1:8080/sleep?ms=500'
+package main
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	ptsevent "github.com/ptsevent/ptsevent/guest-sdk/go"
+	"github.com/ptsevent/ptsevent/guest-sdk/go/gateway"
+)
+
+const textPlain = "text/plain; charset=utf-8"
+
+var (
+	hello    = []byte("Hello, World!\n")
+	notFound = []byte("404 page not found\n")
+	buf      = make([]byte, 32<<10)
+)
+
+func serve(c *gateway.Ctx) {
+	switch c.Path() {
+	case "/":
+		c.AddHeader("Content-Type", textPlain)
+		c.Write(hello)
+	case "/echo":
+		// Streamed back as it comes: a short body gets a Content-Length
+		// from the host, a long one is sent chunked.
+		if ct := c.Header("Content-Type"); ct != "" {
+			c.AddHeader("Content-Type", ct)
+		}
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	case "/env":
+		c.AddHeader("Content-Type", textPlain)
+		b := buf[:0]
+		for _, kv := range [...][2]string{
+			{"method", c.Method()}, {"path", c.Path()}, {"query", c.Query()},
+			{"proto", c.Env("SERVER_PROTOCOL")}, {"host", c.Header("Host")},
+			{"remote", c.Env("REMOTE_ADDR") + ":" + c.Env("REMOTE_PORT")},
+			{"user-agent", c.Header("User-Agent")},
+		} {
+			b = append(append(append(append(b, kv[0]...), ": "...), kv[1]...), '\n')
+		}
+		c.Write(b)
+	case "/sleep":
+		q, _ := url.ParseQuery(c.Query())
+		ms, _ := strconv.Atoi(q.Get("ms"))
+		if ms <= 0 {
+			ms = 100
+		}
+		start := time.Now()
+		ptsevent.Sleep(time.Duration(ms) * time.Millisecond) // suspends this request only
+		c.AddHeader("Content-Type", textPlain)
+		c.WriteString("slept " + time.Since(start).Round(time.Millisecond).String() + "\n")
+	default:
+		c.SetStatus(404)
+		c.AddHeader("Content-Type", textPlain)
+		c.Write(notFound)
+	}
+}
+
+func init() { gateway.ServeCtx(serve) }
+
+func main() {}

@@ -1,0 +1,291 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
+)
+
+// Ctx is one request served by a handler registered with ServeCtx: the
+// environ, the body and the response, mapped straight onto the gateway
+// imports, without net/http's types. It is to Serve what fasthttp's
+// RequestCtx is to net/http: serving a request allocates nothing, which
+// in a wasm guest is most of the cost of a small request (a hello world
+// through Serve spends about 25 us in http.Request, http.Header and
+// ServeMux; through ServeCtx about 1 us).
+//
+// A Ctx, and every string its methods return, is valid only until the
+// handler returns: the strings alias the environ buffer, which the next
+// request reuses. Copy what you keep (strings.Clone).
+//
+// The response: SetStatus and AddHeader before the first Write (or
+// Flush); Write buffers in the host, which sends a body that fits its
+// buffer with a Content-Length, and a longer one chunked (HTTP/1.1). No
+// header is added for the app (no Content-Type sniffing): set what the
+// response needs. Header names and values are checked by the host; one
+// with CR or LF fails the response (500), as start_response does.
+type Ctx struct {
+	f       *reqFD
+	env     string // the environ, aliasing f.env
+	status  int
+	hdr     []byte // the header block for start_response, in f.hdr
+	started bool
+	bodyEOF bool
+	err     error
+}
+
+// ServeCtx runs h as the app's handler, like Serve but with the Ctx
+// mapping: call it from an init function in a reactor, or from main in a
+// command, as Serve. A panic in h fails its request as with Serve.
+func ServeCtx(h func(*Ctx)) {
+	app = appHandler{ctx: h}
+	if v, ok := os.LookupEnv(ListenerEnv); ok {
+		serveCommand(app, v)
+	}
+}
+
+// serveCtx serves the request on f with h; it returns what pts_handle
+// returns.
+func serveCtx(h func(*Ctx), f *reqFD) (ret int32) {
+	env, err := f.readEnviron()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
+		return 1
+	}
+	c := &f.ctx
+	*c = Ctx{f: f, status: 200, hdr: f.hdr[:0]}
+	if len(env) > 0 {
+		c.env = unsafe.String(&env[0], len(env))
+	}
+	defer func() {
+		f.hdr = c.hdr[:0] // keep the grown buffer for the next request
+		if p := recover(); p != nil {
+			buf := make([]byte, 64<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", c.Method(), c.RequestURI(), p, buf)
+			sys.ReqAbort(f.fd)
+			ret = 1
+		}
+	}()
+	h(c)
+	if !c.started {
+		c.start()
+	}
+	if c.err != nil {
+		return 1
+	}
+	return 0
+}
+
+// Env returns the value of environ key ("REQUEST_METHOD", "HTTP_ACCEPT",
+// ...; see the gateway keys in SPEC.md), or "" when the request has none.
+func (c *Ctx) Env(key string) string {
+	v, _ := c.LookupEnv(key)
+	return v
+}
+
+// LookupEnv returns the value of environ key and whether the request has
+// it.
+func (c *Ctx) LookupEnv(key string) (string, bool) {
+	env := c.env
+	for len(env) > 0 {
+		k, rest, ok := cutNUL(env)
+		if !ok {
+			break
+		}
+		v, rest, ok := cutNUL(rest)
+		if !ok {
+			break
+		}
+		if k == key {
+			return v, true
+		}
+		env = rest
+	}
+	return "", false
+}
+
+// VisitEnv calls fn for each environ key and value, in the host's order.
+func (c *Ctx) VisitEnv(fn func(key, value string)) {
+	env := c.env
+	for len(env) > 0 {
+		k, rest, ok := cutNUL(env)
+		if !ok {
+			return
+		}
+		v, rest, ok := cutNUL(rest)
+		if !ok {
+			return
+		}
+		fn(k, v)
+		env = rest
+	}
+}
+
+func cutNUL(s string) (before, after string, ok bool) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
+}
+
+// Method is the request method (REQUEST_METHOD).
+func (c *Ctx) Method() string { return c.Env("REQUEST_METHOD") }
+
+// Path is the percent-decoded path (PATH_INFO).
+func (c *Ctx) Path() string { return c.Env("PATH_INFO") }
+
+// Query is the raw query string, without "?" (QUERY_STRING).
+func (c *Ctx) Query() string { return c.Env("QUERY_STRING") }
+
+// RequestURI is the request target as the client sent it (REQUEST_URI).
+func (c *Ctx) RequestURI() string { return c.Env("REQUEST_URI") }
+
+// Header returns the value of request header name, matched without regard
+// to case ("content-type", "X-Forwarded-For"); repeated headers come
+// joined with ", ". Headers whose names contain "_" never reach the app.
+func (c *Ctx) Header(name string) string {
+	env := c.env
+	for len(env) > 0 {
+		k, rest, ok := cutNUL(env)
+		if !ok {
+			break
+		}
+		v, rest, ok := cutNUL(rest)
+		if !ok {
+			break
+		}
+		if cgiHeaderIs(k, name) {
+			return v
+		}
+		env = rest
+	}
+	return ""
+}
+
+// cgiHeaderIs reports whether environ key k is header name: HTTP_ followed
+// by name upper-cased with "-" as "_", or CONTENT_TYPE and CONTENT_LENGTH,
+// which CGI keeps without the prefix.
+func cgiHeaderIs(k, name string) bool {
+	switch {
+	case len(k) == len(name)+5 && k[:5] == "HTTP_":
+		k = k[5:]
+	case len(k) == len(name) && (k == "CONTENT_TYPE" || k == "CONTENT_LENGTH"):
+	default:
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		switch {
+		case b == '-':
+			b = '_'
+		case 'a' <= b && b <= 'z':
+			b -= 'a' - 'A'
+		case b == '_':
+			return false // the host drops such names; "x_y" must not match X-Y
+		}
+		if k[i] != b {
+			return false
+		}
+	}
+	return true
+}
+
+// Read reads the request body (de-chunked by the host, never past it); it
+// returns io.EOF at its end.
+func (c *Ctx) Read(p []byte) (int, error) {
+	if c.bodyEOF {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, err := c.f.read(p)
+	if err != nil {
+		return 0, fmt.Errorf("gateway: reading the request body: %w", err)
+	}
+	if n == 0 {
+		c.bodyEOF = true
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// SetStatus sets the response status (200 unless set). It has no effect
+// once the response started.
+func (c *Ctx) SetStatus(code int) {
+	if !c.started && code >= 100 && code <= 999 {
+		c.status = code
+	}
+}
+
+// AddHeader adds a response header. It has no effect once the response
+// started.
+func (c *Ctx) AddHeader(name, value string) {
+	if c.started {
+		return
+	}
+	c.hdr = append(c.hdr, name...)
+	c.hdr = append(c.hdr, 0)
+	c.hdr = append(c.hdr, value...)
+	c.hdr = append(c.hdr, 0)
+}
+
+// start calls start_response with the status and the headers.
+func (c *Ctx) start() {
+	c.started = true
+	var p *byte
+	if len(c.hdr) > 0 {
+		p = &c.hdr[0]
+	}
+	if e := sys.StartResponse(c.f.fd, statusLine(c.status), p, uint32(len(c.hdr)), 0); e != 0 {
+		c.err = fmt.Errorf("gateway: start_response: %w", errnoErr(e))
+	}
+}
+
+// Write writes to the response body, starting the response first.
+func (c *Ctx) Write(p []byte) (int, error) {
+	if !c.started {
+		c.start()
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	total := 0
+	for total < len(p) {
+		n, err := c.f.write(p[total:])
+		total += n
+		if err != nil {
+			c.err = err
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// WriteString writes s to the response body without copying it.
+func (c *Ctx) WriteString(s string) (int, error) {
+	if len(s) == 0 {
+		return c.Write(nil)
+	}
+	return c.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// Flush sends the status, headers and body written so far.
+func (c *Ctx) Flush() error {
+	if !c.started {
+		c.start()
+	}
+	if c.err != nil {
+		return c.err
+	}
+	if _, err := c.f.write(nil); err != nil {
+		c.err = err
+	}
+	return c.err
+}
