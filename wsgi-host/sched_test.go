@@ -265,6 +265,37 @@ func TestSchedConnections(t *testing.T) {
 	})
 }
 
+// TestSchedKeptAfterReturn: a ResponseWriter and request body a handler
+// keeps past its return fail with an error instead of reaching a later
+// request (whose descriptor number, and SDK state, may be the same).
+func TestSchedKeptAfterReturn(t *testing.T) {
+	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
+		_, addr, _ := startServer(t, e, e.module(t, schedTestDir), func(s *Server) { s.Workers = 1 })
+		c := &http.Client{Transport: &http.Transport{}}
+		defer c.CloseIdleConnections()
+		resp, err := c.Post("http://"+addr+"/keep", "text/plain", strings.NewReader("first body"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "kept\n" {
+			t.Fatalf("/keep: %d %q", resp.StatusCode, b)
+		}
+		resp, err = c.Post("http://"+addr+"/use-kept", "text/plain", strings.NewReader("secret body"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := "write: gateway: use of a request or response after its handler returned\n" +
+			"read: 0 gateway: use of a request or response after its handler returned\n"
+		if resp.StatusCode != 200 || string(b) != want {
+			t.Fatalf("/use-kept: %d %q, want %q", resp.StatusCode, b, want)
+		}
+	})
+}
+
 // TestSchedPanic: a handler's panic fails its request only.
 func TestSchedPanic(t *testing.T) {
 	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {

@@ -83,8 +83,12 @@ func (w *workers) dispatch(fd int32) {
 // worker serves fd, then waits for more requests unless enough workers
 // already wait.
 func (w *workers) worker(fd int32) {
+	// One request descriptor state per worker, reused from request to
+	// request with its environ and header buffers (4 KiB and more that a
+	// request would otherwise allocate).
+	f := &reqFD{cmd: true}
 	for {
-		serveFD(w.app, fd)
+		serveFD(w.app, f, fd)
 		if w.idle.Add(1) > maxIdleWorkers {
 			w.idle.Add(-1)
 			return
@@ -94,10 +98,10 @@ func (w *workers) worker(fd int32) {
 	}
 }
 
-// serveFD serves request descriptor fd and closes it, which ends the
-// request.
-func serveFD(a appHandler, fd int32) {
-	f := &reqFD{fd: fd, cmd: true}
+// serveFD serves request descriptor fd on f and closes it, which ends
+// the request.
+func serveFD(a appHandler, f *reqFD, fd int32) {
+	f.fd, f.file, f.rc = fd, nil, nil
 	defer f.close()
 	a.serve(f)
 }

@@ -315,7 +315,15 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 		return 0
 	}
 	w := &responseWriter{f: f, header: http.Header{}, req: req}
+	bd, _ := req.Body.(*body)
 	defer func() {
+		// The request's descriptor (and, reused, its reqFD) serves the
+		// next request once this returns: a body or writer the handler
+		// kept must not reach it.
+		w.closed = true
+		if bd != nil {
+			bd.closed = true
+		}
 		if p := recover(); p != nil {
 			if p != http.ErrAbortHandler {
 				buf := make([]byte, 64<<10)
@@ -527,11 +535,19 @@ func hasToken(v, t string) bool {
 
 // body reads the request body from the host.
 type body struct {
-	f   *reqFD
-	eof bool
+	f      *reqFD
+	eof    bool
+	closed bool // the handler returned
 }
 
+// errHandlerReturned is what a body or response writer kept past its
+// handler's return answers.
+var errHandlerReturned = errors.New("gateway: use of a request or response after its handler returned")
+
 func (b *body) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, errHandlerReturned
+	}
 	if b.eof {
 		return 0, io.EOF
 	}
@@ -557,6 +573,7 @@ type responseWriter struct {
 	req         *http.Request
 	header      http.Header
 	wroteHeader bool
+	closed      bool // the handler returned
 	err         error
 }
 
@@ -568,6 +585,9 @@ func (w *responseWriter) Header() http.Header { return w.header }
 var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
 
 func (w *responseWriter) WriteHeader(code int) {
+	if w.closed {
+		return
+	}
 	if w.wroteHeader {
 		if w.req != nil {
 			fmt.Fprintf(os.Stderr, "gateway: superfluous WriteHeader(%d) for %s %s\n", code, w.req.Method, w.req.RequestURI)
@@ -649,6 +669,9 @@ func validHeaderName(k string) bool {
 }
 
 func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errHandlerReturned
+	}
 	if !w.wroteHeader {
 		if len(p) > 0 && w.header.Get("Content-Type") == "" && w.header.Get("Transfer-Encoding") == "" {
 			w.header.Set("Content-Type", http.DetectContentType(p))
@@ -679,6 +702,9 @@ var zero byte
 
 // Flush sends the status, headers and body written so far.
 func (w *responseWriter) Flush() {
+	if w.closed {
+		return
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}

@@ -9,6 +9,9 @@
 //	/spin        computes forever, never waiting
 //	/head        sends the status and part of the body, then sleeps
 //	/panic-late  sends the status and part of the body, then panics
+//	/keep        keeps its ResponseWriter and body past its return
+//	/use-kept    writes through the kept writer, reads the kept body and
+//	             says what they answered
 //
 // With EXIT_AT_START=1 in its environment it exits before serving. With
 // CTX=1 it serves on gateway.ServeCtx instead: / and /sleep as above, and
@@ -19,6 +22,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -74,6 +78,17 @@ func main() {
 		w.Write([]byte("partial"))
 		w.(http.Flusher).Flush()
 		panic("gateway-sched: /panic-late")
+	})
+	var keptW http.ResponseWriter
+	var keptBody io.Reader
+	mux.HandleFunc("/keep", func(w http.ResponseWriter, r *http.Request) {
+		keptW, keptBody = w, r.Body
+		fmt.Fprintln(w, "kept")
+	})
+	mux.HandleFunc("/use-kept", func(w http.ResponseWriter, r *http.Request) {
+		_, werr := keptW.Write([]byte("leaked into another response\n"))
+		n, rerr := keptBody.Read(make([]byte, 64))
+		fmt.Fprintf(w, "write: %v\nread: %d %v\n", werr, n, rerr)
 	})
 	gateway.Serve(mux)
 }
