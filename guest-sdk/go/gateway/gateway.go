@@ -353,11 +353,14 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 // share one backing array, and common header names come from a table.
 func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	env := string(envb)
-	// Loops cost more in a guest than natively (each iteration may be a
-	// termination check): the environ is scanned once.
-	vals := make([]string, 0, 16)
-	h := make(http.Header, 16)
-	r := &http.Request{Header: h}
+	// The headers are gathered first and the map made for as many as
+	// there are (most requests have a few; a map made for 16 costs four
+	// times as much to allocate and clear). Loops cost more in a guest
+	// than natively (each iteration may be a termination check): the
+	// environ is scanned once.
+	var hdrs [16][2]string // name (CGI form after "HTTP_", or canonical), value
+	hs := hdrs[:0]
+	r := &http.Request{}
 	var uri, path, query, clen, remoteIP, remotePort string
 	for len(env) > 0 {
 		i := strings.IndexByte(env, 0)
@@ -392,21 +395,28 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 				r.TLS = &tls.ConnectionState{HandshakeComplete: true}
 			}
 		case "CONTENT_TYPE":
-			vals = append(vals, v)
-			h["Content-Type"] = vals[len(vals)-1 : len(vals) : len(vals)]
+			hs = append(hs, [2]string{"Content-Type", v})
 		case "CONTENT_LENGTH":
 			clen = v
-			vals = append(vals, v)
-			h["Content-Length"] = vals[len(vals)-1 : len(vals) : len(vals)]
+			hs = append(hs, [2]string{"Content-Length", v})
 		case "HTTP_HOST":
 			r.Host = v
 		default:
 			if name, ok := strings.CutPrefix(k, "HTTP_"); ok {
-				vals = append(vals, v)
-				h[headerName(name)] = vals[len(vals)-1 : len(vals) : len(vals)]
+				hs = append(hs, [2]string{headerName(name), v})
 			}
 		}
 	}
+	// One backing array for the values: each header's slice is one of
+	// its elements, capped so that an Add reallocates instead of
+	// overwriting the next.
+	h := make(http.Header, len(hs))
+	vals := make([]string, len(hs))
+	for i, kv := range hs {
+		vals[i] = kv[1]
+		h[kv[0]] = vals[i : i+1 : i+1]
+	}
+	r.Header = h
 	var ok bool
 	if r.ProtoMajor, r.ProtoMinor, ok = http.ParseHTTPVersion(r.Proto); !ok {
 		return nil, fmt.Errorf("malformed HTTP version %q", r.Proto)
