@@ -189,7 +189,6 @@ func (c *conn) serve(t *evloop.Task) {
 // resume is the task of a detached connection whose next request began.
 func (c *conn) resume(t *evloop.Task) {
 	c.t = t
-	c.detached = false
 	c.takeBufs()
 	c.run(false)
 }
@@ -245,6 +244,10 @@ func (c *conn) readable(err error) {
 		c.close()
 		return
 	}
+	// Busy from here: the timers and posted functions that run before
+	// the job (the idle timer, a shutdown's closeIdle) must leave the
+	// connection to it, which sees a shutdown or Close itself.
+	c.detached = false
 	c.w.loop.Go(c.resumeJob)
 }
 

@@ -259,3 +259,60 @@ func TestIdleConnsHoldNoTask(t *testing.T) {
 		}
 	})
 }
+
+// TestDetachedWakeRace: a detached connection whose next request arrives
+// in the same loop turn as its idle deadline or a shutdown sweep belongs
+// to the job its readiness queued: the timer and the sweep leave it alone
+// (closing it there handed a released connection to the job).
+func TestDetachedWakeRace(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *testEnv) {
+		s, addr, _ := startServer(t, e, e.module(t, cGuestDir), func(s *Server) { s.Workers = 1 })
+		c := dial(t, addr)
+		br := bufio.NewReader(c)
+		get1 := func(i int) {
+			t.Helper()
+			io.WriteString(c, get("/"))
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(b) != "Hello, World!\n" {
+				t.Fatalf("request %d: %d %q", i, resp.StatusCode, b)
+			}
+		}
+		get1(1)
+		s.mu.Lock()
+		w := s.workers[0]
+		s.mu.Unlock()
+		done := make(chan string, 1)
+		w.loop.Post(func() {
+			var sc *conn
+			for x := range w.conns {
+				sc = x
+			}
+			if sc == nil || !sc.detached {
+				done <- "the connection is not detached after its request"
+				return
+			}
+			// In one turn: the readiness edge, then the idle timer past
+			// its deadline and a shutdown sweep, before the job runs.
+			sc.readable(nil)
+			sc.idleAt = time.Now().Add(-time.Second)
+			sc.idleExpired()
+			w.closeIdle()
+			if sc.pd == nil {
+				done <- "the connection was closed under its queued job"
+				return
+			}
+			done <- ""
+		})
+		if msg := <-done; msg != "" {
+			t.Fatal(msg)
+		}
+		get1(2)
+		if st := s.Stats(); st.ActiveConns != 1 {
+			t.Fatalf("ActiveConns %d, want 1", st.ActiveConns)
+		}
+	})
+}
