@@ -69,12 +69,23 @@ type Instance struct {
 	wd        callWatch // the deadline of the call in flight
 	// fns caches exported functions: wazero's ExportedFunction builds a new
 	// call engine (about 12 KB) on every lookup.
-	fns map[string]api.Function
-	// lastName and lastFn are the function the last call used: a gateway
+	fns map[string]*export
+	// lastName and last are the function the last call used: a gateway
 	// calls the same export every time, and a string compare is cheaper
 	// than a map lookup.
 	lastName string
-	lastFn   api.Function
+	last     *export
+	// stack holds a call's parameters, then its results (wazero's
+	// CallWithStack), reused from call to call: Call allocated a slice
+	// per call.
+	stack []uint64
+}
+
+// export is an exported function with its signature's sizes.
+type export struct {
+	fn              api.Function
+	params, results int
+	stackLen        int // max(params, results)
 }
 
 // ErrInstanceBusy is returned by Call on an instance that has a call in
@@ -287,7 +298,8 @@ func (m *Module) Instantiate(ctx context.Context, t *evloop.Task, cfg InstanceCo
 // Call calls the exported function name with params on the calling task,
 // which must run on the instance's loop. While the guest is suspended in
 // an import, the loop runs other tasks. A trap or deadline marks the
-// instance broken (Broken reports it); it must then be closed.
+// instance broken (Broken reports it); it must then be closed. The results
+// are valid until the instance's next call (they share its buffer).
 func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, params ...uint64) ([]uint64, error) {
 	if in.broken || in.mod == nil || in.mod.IsClosed() {
 		return nil, ErrInstanceClosed
@@ -298,27 +310,29 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 	if t.Loop() != in.loop {
 		return nil, errors.New("host: Call from a task on another loop")
 	}
-	fn := in.lastFn
-	if name != in.lastName || fn == nil {
-		fn = in.fns[name]
-	}
-	if fn == nil {
-		if fn = in.mod.ExportedFunction(name); fn == nil {
-			return nil, fmt.Errorf("host: %s exports no function %q", in.rt.nameOf(in), name)
+	e := in.last
+	if name != in.lastName || e == nil {
+		var err error
+		if e, err = in.export(name); err != nil {
+			return nil, err
 		}
-		if in.fns == nil {
-			in.fns = map[string]api.Function{}
-		}
-		in.fns[name] = fn
 	}
-	in.lastName, in.lastFn = name, fn
+	if len(params) != e.params {
+		return nil, fmt.Errorf("host: %s: %s takes %d parameters, not %d", in.rt.nameOf(in), name, e.params, len(params))
+	}
+	in.lastName, in.last = name, e
+	if cap(in.stack) < e.stackLen {
+		in.stack = make([]uint64, e.stackLen)
+	}
+	stack := in.stack[:e.stackLen]
+	copy(stack, params)
 	in.busy = true
 	in.task = t
 	stopCancel := in.watch(ctx, t)
 	// in.ctx has no Done channel, so wazero starts no watcher goroutine
 	// per call (third_party/wazero/PATCHES.md); watch closes
 	// the module itself when the call must end.
-	res, err := fn.Call(in.ctx, params...)
+	err := e.fn.CallWithStack(in.ctx, stack)
 	in.unwatch(stopCancel)
 	in.busy = false
 	in.task = nil
@@ -326,7 +340,26 @@ func (in *Instance) Call(ctx context.Context, t *evloop.Task, name string, param
 		in.broken = true
 		return nil, err
 	}
-	return res, nil
+	return stack[:e.results], nil
+}
+
+// export finds (and caches) the exported function name.
+func (in *Instance) export(name string) (*export, error) {
+	if e := in.fns[name]; e != nil {
+		return e, nil
+	}
+	fn := in.mod.ExportedFunction(name)
+	if fn == nil {
+		return nil, fmt.Errorf("host: %s exports no function %q", in.rt.nameOf(in), name)
+	}
+	def := fn.Definition()
+	e := &export{fn: fn, params: len(def.ParamTypes()), results: len(def.ResultTypes())}
+	e.stackLen = max(e.params, e.results)
+	if in.fns == nil {
+		in.fns = map[string]*export{}
+	}
+	in.fns[name] = e
+	return e, nil
 }
 
 // errCallCanceled interrupts a call whose caller's context was canceled.

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -439,6 +440,75 @@ func TestDeadlineAfterEarlierCalls(t *testing.T) {
 		}
 		if r.spin < deadline {
 			t.Errorf("spin stopped after %v, before its own deadline (%v): the timer fired for an earlier call", r.spin, deadline)
+		}
+	})
+}
+
+// callArgsWasm is a reactor module whose exports take and return values:
+//
+//	(module
+//	  (func (export "sub") (param i64 i64) (result i64)
+//	    (i64.sub (local.get 0) (local.get 1)))
+//	  (func (export "pair") (result i64 i64) (i64.const 7) (i64.const 9)))
+var callArgsWasm = wasmModule(
+	wasmSection(1, 0x02,
+		0x60, 0x02, 0x7e, 0x7e, 0x01, 0x7e, // (i64, i64) -> i64
+		0x60, 0x00, 0x02, 0x7e, 0x7e), //       () -> (i64, i64)
+	wasmSection(3, 0x02, 0x00, 0x01),
+	wasmSection(7,
+		append(append(append([]byte{0x02}, wasmName("sub")...), 0x00, 0x00),
+			append(wasmName("pair"), 0x00, 0x01)...)...),
+	wasmSection(10, 0x02,
+		0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x7d, 0x0b, // sub
+		0x06, 0x00, 0x42, 0x07, 0x42, 0x09, 0x0b), //     pair
+)
+
+// TestCallArgs: Call passes parameters and returns results through the
+// instance's reused stack (sized for the larger of the two), and refuses
+// a wrong number of parameters or an unknown export without breaking the
+// instance.
+func TestCallArgs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		rt := newRuntime(t, backend)
+		mod, err := rt.Compile(ctx, callArgsWasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loop := rt.Loops()[0]
+		var lines []string
+		if err := loop.Submit(func(task *evloop.Task) {
+			in, err := mod.Instantiate(ctx, task, host.InstanceConfig{})
+			if err != nil {
+				lines = append(lines, err.Error())
+				return
+			}
+			defer in.Close()
+			for _, c := range []struct {
+				name   string
+				params []uint64
+			}{
+				{"sub", []uint64{10, 3}},
+				{"pair", nil},
+				{"sub", []uint64{1}},
+				{"nope", nil},
+				{"sub", []uint64{5, 7}},
+			} {
+				res, err := in.Call(ctx, task, c.name, c.params...)
+				lines = append(lines, fmt.Sprintf("%s%v: %v %v broken=%v", c.name, c.params, res, err != nil, in.Broken()))
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			"sub[10 3]: [7] false broken=false",
+			"pair[]: [7 9] false broken=false",
+			"sub[1]: [] true broken=false",
+			"nope[]: [] true broken=false",
+			"sub[5 7]: [18446744073709551614] false broken=false",
+		}
+		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 		}
 	})
 }
