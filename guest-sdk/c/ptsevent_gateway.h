@@ -45,21 +45,22 @@ static inline uint32_t pts__strlen(const char *s) {
   return n;
 }
 
-static inline int pts__streq(const char *a, const char *b) {
-  while (*a && *a == *b) a++, b++;
-  return *a == *b;
-}
-
 /* pts_gw_getenv returns the value of key in the request's environ, or
  * NULL when the key is absent. */
 static inline const char *pts_gw_getenv(const pts_gw_request *r, const char *key) {
-  uint32_t i = 0;
-  while (i < r->env_len) {
-    const char *k = r->env + i;
-    uint32_t kl = pts__strlen(k);
-    const char *v = k + kl + 1;
-    if (pts__streq(k, key)) return v;
-    i += kl + 1 + pts__strlen(v) + 1;
+  /* One pass over the environ: each key is compared as it is walked,
+   * and a value is skipped to its NUL (loops cost more in a guest than
+   * natively: each iteration may be a termination check). */
+  const char *p = r->env, *end = r->env + r->env_len;
+  while (p < end) {
+    const char *q = key;
+    while (p < end && *p && *p == *q) p++, q++;
+    int match = p < end && *p == 0 && *q == 0;
+    while (p < end && *p) p++; /* the rest of the key */
+    p++;
+    if (match) return p < end ? p : 0;
+    while (p < end && *p) p++; /* the value */
+    p++;
   }
   return 0;
 }
