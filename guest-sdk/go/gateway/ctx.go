@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -92,33 +91,22 @@ func (c *Ctx) Env(key string) string {
 // LookupEnv returns the value of environ key and whether the request has
 // it.
 func (c *Ctx) LookupEnv(key string) (string, bool) {
-	env := c.env
-	for len(env) > 0 {
-		k, rest, ok := cutNUL(env)
+	for env := c.env; ; {
+		k, v, rest, ok := nextPair(env)
 		if !ok {
-			break
-		}
-		v, rest, ok := cutNUL(rest)
-		if !ok {
-			break
+			return "", false
 		}
 		if k == key {
 			return v, true
 		}
 		env = rest
 	}
-	return "", false
 }
 
 // VisitEnv calls fn for each environ key and value, in the host's order.
 func (c *Ctx) VisitEnv(fn func(key, value string)) {
-	env := c.env
-	for len(env) > 0 {
-		k, rest, ok := cutNUL(env)
-		if !ok {
-			return
-		}
-		v, rest, ok := cutNUL(rest)
+	for env := c.env; ; {
+		k, v, rest, ok := nextPair(env)
 		if !ok {
 			return
 		}
@@ -127,11 +115,19 @@ func (c *Ctx) VisitEnv(fn func(key, value string)) {
 	}
 }
 
-func cutNUL(s string) (before, after string, ok bool) {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i], s[i+1:], true
+// nextPair splits the first KEY\0VALUE\0 pair off an environ; ok is false
+// at its end (or where it is cut short).
+func nextPair(env string) (k, v, rest string, ok bool) {
+	i := strings.IndexByte(env, 0)
+	if i < 0 {
+		return "", "", "", false
 	}
-	return s, "", false
+	k, rest = env[:i], env[i+1:]
+	j := strings.IndexByte(rest, 0)
+	if j < 0 {
+		return "", "", "", false
+	}
+	return k, rest[:j], rest[j+1:], true
 }
 
 // Method is the request method (REQUEST_METHOD).
@@ -150,22 +146,16 @@ func (c *Ctx) RequestURI() string { return c.Env("REQUEST_URI") }
 // to case ("content-type", "X-Forwarded-For"); repeated headers come
 // joined with ", ". Headers whose names contain "_" never reach the app.
 func (c *Ctx) Header(name string) string {
-	env := c.env
-	for len(env) > 0 {
-		k, rest, ok := cutNUL(env)
+	for env := c.env; ; {
+		k, v, rest, ok := nextPair(env)
 		if !ok {
-			break
-		}
-		v, rest, ok := cutNUL(rest)
-		if !ok {
-			break
+			return ""
 		}
 		if cgiHeaderIs(k, name) {
 			return v
 		}
 		env = rest
 	}
-	return ""
 }
 
 // cgiHeaderIs reports whether environ key k is header name: HTTP_ followed
@@ -198,23 +188,7 @@ func cgiHeaderIs(k, name string) bool {
 
 // Read reads the request body (de-chunked by the host, never past it); it
 // returns io.EOF at its end.
-func (c *Ctx) Read(p []byte) (int, error) {
-	if c.bodyEOF {
-		return 0, io.EOF
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, err := c.f.read(p)
-	if err != nil {
-		return 0, fmt.Errorf("gateway: reading the request body: %w", err)
-	}
-	if n == 0 {
-		c.bodyEOF = true
-		return 0, io.EOF
-	}
-	return n, nil
-}
+func (c *Ctx) Read(p []byte) (int, error) { return readBody(c.f, p, &c.bodyEOF) }
 
 // SetStatus sets the response status (200 unless set). It has no effect
 // once the response started.

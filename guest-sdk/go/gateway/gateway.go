@@ -362,19 +362,12 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	hs := hdrs[:0]
 	r := &http.Request{}
 	var uri, path, query, clen, remoteIP, remotePort string
-	for len(env) > 0 {
-		i := strings.IndexByte(env, 0)
-		if i < 0 {
+	for {
+		k, v, rest, ok := nextPair(env)
+		if !ok {
 			break
 		}
-		k := env[:i]
-		env = env[i+1:]
-		j := strings.IndexByte(env, 0)
-		if j < 0 {
-			break
-		}
-		v := env[:j]
-		env = env[j+1:]
+		env = rest
 		switch k {
 		case "REQUEST_METHOD":
 			r.Method = v
@@ -558,18 +551,24 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.closed {
 		return 0, errHandlerReturned
 	}
-	if b.eof {
+	return readBody(b.f, p, &b.eof)
+}
+
+// readBody reads the request body on f into p; *eof records its end,
+// after which it returns io.EOF without asking the host again.
+func readBody(f *reqFD, p []byte, eof *bool) (int, error) {
+	if *eof {
 		return 0, io.EOF
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, err := b.f.read(p)
+	n, err := f.read(p)
 	if err != nil {
 		return 0, fmt.Errorf("gateway: reading the request body: %w", err)
 	}
 	if n == 0 {
-		b.eof = true
+		*eof = true
 		return 0, io.EOF
 	}
 	return n, nil
