@@ -172,27 +172,25 @@ var reactorFD = reqFD{env: make([]byte, 4096)}
 
 // read reads once from the request: the host suspends a reactor until
 // bytes come; a command's goroutine parks in the runtime's poller on
-// EAGAIN.
+// EAGAIN. The first try builds no closure (it would escape to the heap):
+// most requests never wait.
 func (f *reqFD) read(p []byte) (int, error) {
-	if !f.cmd {
-		// A reactor's call is suspended by the host until the read can be
-		// done: no retry, so no closure (which would escape to the heap).
-		var n uint32
-		e := sys.Read(f.fd, &p[0], uint32(len(p)), &n)
-		return int(n), errnoErr(e)
+	var n uint32
+	e := sys.Read(f.fd, &p[0], uint32(len(p)), &n)
+	if f.cmd && abi.Errno(e) == abi.EAGAIN {
+		return f.readWait(p)
 	}
-	return f.readCmd(p)
+	return int(n), errnoErr(e)
 }
 
-// readCmd is read in a command: retried after parking on EAGAIN.
-func (f *reqFD) readCmd(p []byte) (int, error) {
-	var n uint32
-	var e uint32
+// readWait is a command's read after EAGAIN.
+func (f *reqFD) readWait(p []byte) (int, error) {
+	var n, e uint32
 	op := func() bool {
 		e = sys.Read(f.fd, &p[0], uint32(len(p)), &n)
 		return abi.Errno(e) != abi.EAGAIN
 	}
-	if err := f.do(f.rcRead, op); err != nil {
+	if err := f.wait(f.rcRead, op); err != nil {
 		return 0, err
 	}
 	return int(n), errnoErr(e)
@@ -205,23 +203,22 @@ func (f *reqFD) write(p []byte) (int, error) {
 	if len(p) > 0 {
 		ptr = &p[0]
 	}
-	if !f.cmd {
-		var n uint32
-		e := sys.Write(f.fd, ptr, uint32(len(p)), &n)
-		return int(n), errnoErr(e)
+	var n uint32
+	e := sys.Write(f.fd, ptr, uint32(len(p)), &n)
+	if f.cmd && abi.Errno(e) == abi.EAGAIN {
+		return f.writeWait(ptr, len(p))
 	}
-	return f.writeCmd(ptr, len(p))
+	return int(n), errnoErr(e)
 }
 
-// writeCmd is write in a command: retried after parking on EAGAIN.
-func (f *reqFD) writeCmd(ptr *byte, size int) (int, error) {
-	var n uint32
-	var e uint32
+// writeWait is a command's write after EAGAIN.
+func (f *reqFD) writeWait(ptr *byte, size int) (int, error) {
+	var n, e uint32
 	op := func() bool {
 		e = sys.Write(f.fd, ptr, uint32(size), &n)
 		return abi.Errno(e) != abi.EAGAIN
 	}
-	if err := f.do(f.rcWrite, op); err != nil {
+	if err := f.wait(f.rcWrite, op); err != nil {
 		return 0, err
 	}
 	return int(n), errnoErr(e)
@@ -230,14 +227,10 @@ func (f *reqFD) writeCmd(ptr *byte, size int) (int, error) {
 func (f *reqFD) rcRead(op func(uintptr) bool) error  { return f.rc.Read(op) }
 func (f *reqFD) rcWrite(op func(uintptr) bool) error { return f.rc.Write(op) }
 
-// do runs op once in a reactor (the host suspends it until op can be
-// done). In a command it tries op, and if op says EAGAIN it goes on
-// through wait (rc.Read or rc.Write), which parks the goroutine in the
-// runtime's poller until op no longer says EAGAIN.
-func (f *reqFD) do(wait func(func(uintptr) bool) error, op func() bool) error {
-	if done := op(); done || !f.cmd {
-		return nil
-	}
+// wait parks a command's goroutine in the runtime's poller through wait
+// (rc.Read or rc.Write) until op no longer says EAGAIN. The request's
+// *os.File and RawConn are made on the first wait.
+func (f *reqFD) wait(wait func(func(uintptr) bool) error, op func() bool) error {
 	if f.rc == nil {
 		f.file = os.NewFile(uintptr(f.fd), "gateway-request")
 		if f.file == nil {
