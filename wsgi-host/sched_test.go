@@ -76,6 +76,25 @@ type schedResult struct {
 	err    error
 }
 
+// rawGetAll makes n rawGets of path at once, each on its goroutine; while
+// they are out it runs during (when not nil).
+func rawGetAll(addr, path string, n int, during func()) []schedResult {
+	results := make([]schedResult, n)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = rawGet(addr, path)
+		}()
+	}
+	if during != nil {
+		during()
+	}
+	wg.Wait()
+	return results
+}
+
 // rawGet sends one request on a new connection and reads the response.
 func rawGet(addr, path string) schedResult {
 	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
@@ -141,16 +160,7 @@ func TestSchedConcurrent(t *testing.T) {
 	forEachSchedBackend(t, func(t *testing.T, e *testEnv) {
 		s, addr, logs := startServer(t, e, e.module(t, schedExampleDir), func(s *Server) { s.Workers = 1 })
 		const n = 500
-		results := make([]schedResult, n)
-		var wg sync.WaitGroup
-		for i := range results {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i] = rawGet(addr, "/sleep?ms=200")
-			}()
-		}
-		wg.Wait()
+		results := rawGetAll(addr, "/sleep?ms=200", n, nil)
 		ids := map[string]int{}
 		for i, r := range results {
 			if r.err != nil || r.status != 200 || !strings.HasPrefix(r.body, "slept ") {
@@ -177,18 +187,10 @@ func TestSchedCtx(t *testing.T) {
 			s.InstanceConfig.Env = []string{"CTX=1"}
 		})
 		const n = 200
-		results := make([]schedResult, n)
-		var wg sync.WaitGroup
-		for i := range results {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i] = rawGet(addr, "/sleep?ms=2000")
-			}()
-		}
-		// Served at once, not one after another.
-		waitFor(t, "all the sleeps in flight together", func() bool { return s.Stats().InFlight == n })
-		wg.Wait()
+		results := rawGetAll(addr, "/sleep?ms=2000", n, func() {
+			// Served at once, not one after another.
+			waitFor(t, "all the sleeps in flight together", func() bool { return s.Stats().InFlight == n })
+		})
 		for i, r := range results {
 			if r.err != nil || r.status != 200 || r.body != results[0].body || len(r.body) != 17 {
 				t.Fatalf("request %d: %d %q %v (first: %q)\nlog:\n%s", i, r.status, r.body, r.err, results[0].body, logs)
