@@ -9,7 +9,10 @@
 // (iter.Pull): a task runs until it waits, parks, and the loop resumes it
 // when the descriptor it waits on becomes ready, its deadline passes or the
 // descriptor is closed. Exactly one task runs at a time, so loop state needs
-// no locks.
+// no locks. Go queues a job that takes an idle coroutine when it runs; an
+// owner with nothing to do until a descriptor is ready can give its
+// coroutine back and wait with PollDesc.Notify instead (a server's idle
+// connections), so coroutines are held only by work in progress.
 package evloop
 
 import (
