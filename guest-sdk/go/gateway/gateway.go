@@ -301,14 +301,19 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 		fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
 		return 1
 	}
-	req, err := newRequest(env, f)
+	x, err := newExchange(env, f)
 	if err != nil {
 		w := &responseWriter{f: f, header: http.Header{}}
 		http.Error(w, "400 Bad Request: "+err.Error(), http.StatusBadRequest)
 		return 0
 	}
-	w := &responseWriter{f: f, header: http.Header{}, req: req}
-	bd, _ := req.Body.(*body)
+	req := &x.req
+	w := &x.w
+	w.f, w.header, w.req = f, http.Header{}, req
+	var bd *body
+	if req.Body == &x.body {
+		bd = &x.body
+	}
 	defer func() {
 		// The request's descriptor (and, reused, its reqFD) serves the
 		// next request once this returns: a body or writer the handler
@@ -341,10 +346,30 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 	return 0
 }
 
-// newRequest builds the *http.Request of an environ. It allocates little:
-// every value is a substring of one copy of the environ, header values
-// share one backing array, and common header names come from a table.
+// exchange is one request's objects in the SDK, allocated together: each
+// allocation costs far more in a wasm guest than natively.
+type exchange struct {
+	req  http.Request
+	url  url.URL
+	w    responseWriter
+	body body
+	vals [4]string // the header values, when there are at most 4
+}
+
+// newRequest builds the *http.Request of an environ (newExchange's).
 func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
+	x, err := newExchange(envb, f)
+	if err != nil {
+		return nil, err
+	}
+	return &x.req, nil
+}
+
+// newExchange builds the request of an environ. It allocates little:
+// every value is a substring of one copy of the environ, header values
+// share one backing array, common header names come from a table, and the
+// request, its URL, body and response writer are one allocation.
+func newExchange(envb []byte, f *reqFD) (*exchange, error) {
 	env := string(envb)
 	// The headers are gathered first and the map made for as many as
 	// there are (most requests have a few; a map made for 16 costs four
@@ -353,7 +378,8 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	// environ is scanned once.
 	var hdrs [16][2]string // name (CGI form after "HTTP_", or canonical), value
 	hs := hdrs[:0]
-	r := &http.Request{}
+	x := &exchange{}
+	r := &x.req
 	var uri, path, query, clen, remoteIP, remotePort string
 	for {
 		k, v, rest, ok := nextPair(env)
@@ -397,7 +423,11 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	// its elements, capped so that an Add reallocates instead of
 	// overwriting the next.
 	h := make(http.Header, len(hs))
-	vals := make([]string, len(hs))
+	vals := x.vals[:0]
+	if len(hs) > len(x.vals) {
+		vals = make([]string, 0, len(hs))
+	}
+	vals = vals[:len(hs)]
 	for i, kv := range hs {
 		vals[i] = kv[1]
 		h[kv[0]] = vals[i : i+1 : i+1]
@@ -413,8 +443,8 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	} else {
 		r.RemoteAddr = remoteIP
 	}
-	if u, ok := simpleURL(uri, path, query); ok {
-		r.URL = u
+	if simpleURL(uri, path, query, &x.url) {
+		r.URL = &x.url
 	} else {
 		justAuthority := r.Method == "CONNECT" && !strings.HasPrefix(uri, "/")
 		raw := uri
@@ -453,26 +483,29 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 	if r.ContentLength == 0 {
 		r.Body = http.NoBody
 	} else {
-		r.Body = &body{f: f}
+		x.body.f = f
+		r.Body = &x.body
 	}
-	return r, nil
+	return x, nil
 }
 
-// simpleURL builds the URL of an origin-form target without escapes
+// simpleURL sets u to the URL of an origin-form target without escapes
 // ("/a/b?x=1"), which url.ParseRequestURI would parse to the same value,
-// from the decoded PATH_INFO and the raw QUERY_STRING.
-func simpleURL(uri, path, query string) (*url.URL, bool) {
+// from the decoded PATH_INFO and the raw QUERY_STRING; it reports false,
+// leaving u alone, for any other target.
+func simpleURL(uri, path, query string, u *url.URL) bool {
 	if len(uri) == 0 || uri[0] != '/' || strings.IndexByte(uri, '%') >= 0 {
-		return nil, false
+		return false
 	}
 	p := uri
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		p = uri[:i]
 	}
 	if p != path {
-		return nil, false
+		return false
 	}
-	return &url.URL{Path: path, RawQuery: query, ForceQuery: query == "" && len(p) < len(uri)}, true
+	*u = url.URL{Path: path, RawQuery: query, ForceQuery: query == "" && len(p) < len(uri)}
+	return true
 }
 
 // commonHeaders maps the CGI form of frequent header names (after
