@@ -25,9 +25,32 @@ type cpuSnapshot struct {
 func foreignSnapshot(ourPGIDs ...int) cpuSnapshot {
 	s := cpuSnapshot{at: time.Now(), ticks: map[int]uint64{}}
 	self := syscall.Getpgrp()
+	eachProc(func(pid, pgrp int, ticks uint64) {
+		if pgrp != self && !contains(ourPGIDs, pgrp) {
+			s.ticks[pid] = ticks
+		}
+	})
+	return s
+}
+
+// groupTicks is the CPU time (user + system, in ticks) the processes of
+// group pgid have used so far.
+func groupTicks(pgid int) uint64 {
+	var sum uint64
+	eachProc(func(_, pgrp int, ticks uint64) {
+		if pgrp == pgid {
+			sum += ticks
+		}
+	})
+	return sum
+}
+
+// eachProc calls fn with every process's pid, process group and CPU time
+// (user + system, in ticks, all its threads), from /proc.
+func eachProc(fn func(pid, pgrp int, ticks uint64)) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return s
+		return
 	}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -49,14 +72,10 @@ func foreignSnapshot(ourPGIDs ...int) cpuSnapshot {
 			continue
 		}
 		pgrp, _ := strconv.Atoi(f[2])
-		if pgrp == self || contains(ourPGIDs, pgrp) {
-			continue
-		}
 		u, _ := strconv.ParseUint(f[11], 10, 64)
 		st, _ := strconv.ParseUint(f[12], 10, 64)
-		s.ticks[pid] = u + st
+		fn(pid, pgrp, u+st)
 	}
-	return s
 }
 
 func contains(v []int, x int) bool {

@@ -410,7 +410,7 @@ func measure(ctx context.Context, c *config, p *peer, round int) ([]loadResult, 
 		if err != nil {
 			return runs, err
 		}
-		log.Printf("   %4d conns: %9.0f req/s  p50 %-9v p99 %-9v other load %3.0f%% %s", n, r.RPS, r.P50, r.P99, 100*r.Foreign, r.Errors)
+		log.Printf("   %4d conns: %9.0f req/s  p50 %-9v p99 %-9v cpu/req %-8s other load %3.0f%% %s", n, r.RPS, r.P50, r.P99, fmtCPU(r.ServerCPU), 100*r.Foreign, r.Errors)
 		runs = append(runs, r)
 		select {
 		case <-srv.exited:

@@ -98,6 +98,15 @@ func fmtDur(d time.Duration) string {
 	}
 }
 
+// fmtCPU formats a server's CPU time per request ("8.4 µs"); "–" when
+// unknown.
+func fmtCPU(d time.Duration) string {
+	if d <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
+}
+
 func fmtRPS(v float64) string {
 	s := fmt.Sprintf("%.0f", v)
 	// thousands separators
@@ -116,12 +125,12 @@ func fmtRPS(v float64) string {
 func (r *report) peerTable() string {
 	var b strings.Builder
 	rounds := r.cfg.rounds
-	fmt.Fprintf(&b, "| server | conns | req/s (median of %d) | spread: min–max req/s (width) | p50 | p99 | vs baseline (medians) | errors | other load (max) |\n", rounds)
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---|---:|\n")
+	fmt.Fprintf(&b, "| server | conns | req/s (median of %d) | spread: min–max req/s (width) | p50 | p99 | server CPU per request (median) | vs baseline (medians) | errors | other load (max) |\n", rounds)
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n")
 	for i := range r.peers {
 		p := &r.peers[i]
 		if len(p.stats) == 0 {
-			fmt.Fprintf(&b, "| %s | – | missing | | | | | see below | |\n", p.name)
+			fmt.Fprintf(&b, "| %s | – | missing | | | | | | see below | |\n", p.name)
 			continue
 		}
 		for _, st := range p.stats {
@@ -137,8 +146,8 @@ func (r *report) peerTable() string {
 			if st.N < rounds {
 				spread += fmt.Sprintf(", %d of %d rounds", st.N, rounds)
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %.0f%% |\n", name, st.Conns, fmtRPS(st.Median.RPS), spread,
-				fmtDur(st.Median.P50), fmtDur(st.Median.P99), r.ratio(p, st.Conns), errs, 100*st.Foreign)
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %.0f%% |\n", name, st.Conns, fmtRPS(st.Median.RPS), spread,
+				fmtDur(st.Median.P50), fmtDur(st.Median.P99), fmtCPU(st.CPU), r.ratio(p, st.Conns), errs, 100*st.Foreign)
 		}
 	}
 	return b.String()
@@ -177,7 +186,7 @@ func (r *report) roundsTable() string {
 // method is how the HTTP section measures, in a sentence or three.
 func (r *report) method() string {
 	c := r.cfg
-	return fmt.Sprintf("%d interleaved rounds: each round starts every server in turn (the order of the table), waits until it answers, warms it up for %v at %d connections, runs wrk once for %v at each of %s connections and stops it, so each server is started %d times and every start has its own warm-up; a slow stretch of the shared machine lands on every server instead of on whichever ran during it. Per server and connection count the tables give the **median** req/s over the rounds, p50 and p99 of that median run (for an even number of rounds the lower middle one), and the spread (lowest–highest req/s, and its width over the median). Ratios to the baseline are ratios of medians; the targets are judged on the median of the per-round ratios (peer over reference in the same round).",
+	return fmt.Sprintf("%d interleaved rounds: each round starts every server in turn (the order of the table), waits until it answers, warms it up for %v at %d connections, runs wrk once for %v at each of %s connections and stops it, so each server is started %d times and every start has its own warm-up; a slow stretch of the shared machine lands on every server instead of on whichever ran during it. Per server and connection count the tables give the **median** req/s over the rounds, p50 and p99 of that median run (for an even number of rounds the lower middle one), and the spread (lowest–highest req/s, and its width over the median), and the median over the rounds of the server's CPU time (user + system, its whole process group) per request. Ratios to the baseline are ratios of medians; the targets are judged on the median of the per-round ratios (peer over reference in the same round).",
 		c.rounds, c.warmup, c.conns[0], c.duration, joinInts(c.conns), c.rounds)
 }
 
@@ -211,6 +220,7 @@ func (r *report) machineLines() string {
 		c.pin.describe(), c.pin.workers(), c.pin.workers())
 	b.WriteString("- Load: wrk --latency on loopback, keep-alive, GET / answered 200 `Hello, World!\\n` (14 bytes, text/plain) by every server (checked before loading).\n")
 	fmt.Fprintf(&b, "- Method: %s The HTTP section took %v.\n", r.method(), r.httpElapsed.Round(time.Second))
+	b.WriteString("- Server CPU per request: the user + system CPU time of the server's process group (every process and thread of it, from /proc) during a wrk run, over the requests of that run; the tables give the median over the rounds. It moves less than req/s when the shared machine has a slow stretch, and shows what each server spends on a request (kernel time included) apart from how wrk and the scheduler interleave.\n")
 	b.WriteString("- Other load: the CPU that processes other than the server, wrk and this runner used during each run (100% = one core; the tables give the most of any round), since the machine may be shared; before each start of a server the runner waits up to 30 s for a quiet second. Runs with much other load are noisy.\n")
 	return b.String()
 }
@@ -414,7 +424,7 @@ func (r *report) terminalSummary() string {
 		w = max(w, len(p.name))
 	}
 	fmt.Fprintf(&b, "medians of %d interleaved rounds\n", r.cfg.rounds)
-	fmt.Fprintf(&b, "%-*s %6s %10s %17s %10s %10s %8s %6s  %s\n", w, "server", "conns", "req/s", "min-max", "p50", "p99", "ratio", "other", "errors")
+	fmt.Fprintf(&b, "%-*s %6s %10s %17s %10s %10s %9s %8s %6s  %s\n", w, "server", "conns", "req/s", "min-max", "p50", "p99", "cpu/req", "ratio", "other", "errors")
 	for i := range r.peers {
 		p := &r.peers[i]
 		if len(p.stats) == 0 {
@@ -422,8 +432,8 @@ func (r *report) terminalSummary() string {
 			continue
 		}
 		for _, st := range p.stats {
-			fmt.Fprintf(&b, "%-*s %6d %10.0f %17s %10s %10s %8s %5.0f%%  %s\n", w, p.name, st.Conns, st.Median.RPS, fmt.Sprintf("%.0f-%.0f", st.Min, st.Max),
-				fmtDur(st.Median.P50), fmtDur(st.Median.P99), r.ratio(p, st.Conns), 100*st.Foreign, st.Errors)
+			fmt.Fprintf(&b, "%-*s %6d %10.0f %17s %10s %10s %9s %8s %5.0f%%  %s\n", w, p.name, st.Conns, st.Median.RPS, fmt.Sprintf("%.0f-%.0f", st.Min, st.Max),
+				fmtDur(st.Median.P50), fmtDur(st.Median.P99), fmtCPU(st.CPU), r.ratio(p, st.Conns), 100*st.Foreign, st.Errors)
 		}
 		for _, f := range p.failed {
 			fmt.Fprintf(&b, "%-*s failed: %s\n", w, "", oneLine(f))

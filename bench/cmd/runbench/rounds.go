@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // The HTTP section runs in interleaved rounds (see runPeers); this file
@@ -21,6 +23,7 @@ type connStats struct {
 	N        int    // rounds that measured it
 	Errors   string // errors of every round, "r2: read 3; r3: timeout 1"; "" when none
 	Foreign  float64
+	CPU      time.Duration // median of the rounds' server CPU per request; 0 when unknown
 }
 
 // aggregate fills p.stats from p.rounds, in the order of conns.
@@ -47,9 +50,17 @@ func (p *peerResult) aggregate(conns []int) {
 		}
 		s := connStats{Conns: n, Median: medianRun(runs), Min: runs[0].RPS, Max: runs[0].RPS, N: len(runs),
 			Errors: strings.Join(errs, "; "), Foreign: foreign}
+		var cpus []time.Duration
 		for _, r := range runs {
 			s.Min = min(s.Min, r.RPS)
 			s.Max = max(s.Max, r.RPS)
+			if r.ServerCPU > 0 {
+				cpus = append(cpus, r.ServerCPU)
+			}
+		}
+		if len(cpus) > 0 {
+			slices.Sort(cpus)
+			s.CPU = cpus[(len(cpus)-1)/2]
 		}
 		p.stats = append(p.stats, s)
 	}

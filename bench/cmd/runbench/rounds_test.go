@@ -9,9 +9,9 @@ import (
 
 func TestAggregateMedianRun(t *testing.T) {
 	p := peerResult{rounds: [][]loadResult{
-		{{Conns: 64, RPS: 100, P50: 1 * time.Millisecond}, {Conns: 256, RPS: 80}},
-		{{Conns: 64, RPS: 120, P50: 2 * time.Millisecond, Errors: "read 3"}}, // failed before 256
-		{{Conns: 64, RPS: 90, P50: 3 * time.Millisecond}, {Conns: 256, RPS: 70}},
+		{{Conns: 64, RPS: 100, P50: 1 * time.Millisecond, ServerCPU: 9 * time.Microsecond}, {Conns: 256, RPS: 80}},
+		{{Conns: 64, RPS: 120, P50: 2 * time.Millisecond, Errors: "read 3", ServerCPU: 7 * time.Microsecond}}, // failed before 256
+		{{Conns: 64, RPS: 90, P50: 3 * time.Millisecond, ServerCPU: 8 * time.Microsecond}, {Conns: 256, RPS: 70}},
 	}}
 	p.aggregate([]int{64, 256})
 	s, ok := p.stat(64)
@@ -21,9 +21,14 @@ func TestAggregateMedianRun(t *testing.T) {
 	if s.Errors != "r2: read 3" {
 		t.Errorf("@64 errors %q", s.Errors)
 	}
+	// The CPU per request is the median of the rounds', not the median
+	// run's (that run's is 9 µs).
+	if s.CPU != 8*time.Microsecond {
+		t.Errorf("@64 CPU per request %v, want 8µs", s.CPU)
+	}
 	// Two runs: the lower middle one, so req/s and latency are one run's.
 	s, ok = p.stat(256)
-	if !ok || s.Median.RPS != 70 || s.N != 2 {
+	if !ok || s.Median.RPS != 70 || s.N != 2 || s.CPU != 0 {
 		t.Errorf("@256: %+v", s)
 	}
 }

@@ -39,8 +39,8 @@ func (r *report) readmeSnippet() string {
 	b.WriteString("| server (GET /, loopback) |")
 	sep := "|---|"
 	for _, n := range c.conns {
-		fmt.Fprintf(&b, " req/s @%d (median) | min–max @%d | p50 / p99 @%d |", n, n, n)
-		sep += "---:|---:|---:|"
+		fmt.Fprintf(&b, " req/s @%d (median) | min–max @%d | p50 / p99 @%d | CPU/req @%d |", n, n, n, n)
+		sep += "---:|---:|---:|---:|"
 	}
 	ratios := make([]string, len(c.conns))
 	for i, n := range c.conns {
@@ -54,7 +54,7 @@ func (r *report) readmeSnippet() string {
 			name = "**" + name + "** (baseline)"
 		}
 		if len(p.stats) == 0 {
-			fmt.Fprintf(&b, "| %s | missing |%s\n", name, strings.Repeat(" |", 3*len(c.conns)))
+			fmt.Fprintf(&b, "| %s | missing |%s\n", name, strings.Repeat(" |", 4*len(c.conns)))
 			continue
 		}
 		fmt.Fprintf(&b, "| %s |", name)
@@ -62,7 +62,7 @@ func (r *report) readmeSnippet() string {
 		for _, n := range c.conns {
 			st, ok := p.stat(n)
 			if !ok {
-				b.WriteString(" – | – | – |")
+				b.WriteString(" – | – | – | – |")
 				rs = append(rs, "–")
 				continue
 			}
@@ -73,7 +73,7 @@ func (r *report) readmeSnippet() string {
 			if st.N < c.rounds {
 				spread += fmt.Sprintf(" (%d of %d rounds)", st.N, c.rounds)
 			}
-			fmt.Fprintf(&b, " %s | %s | %s / %s |", fmtRPS(st.Median.RPS), spread, fmtDur(st.Median.P50), fmtDur(st.Median.P99))
+			fmt.Fprintf(&b, " %s | %s | %s / %s | %s |", fmtRPS(st.Median.RPS), spread, fmtDur(st.Median.P50), fmtDur(st.Median.P99), fmtCPU(st.CPU))
 			rs = append(rs, r.ratio(p, n))
 		}
 		fmt.Fprintf(&b, " %s |\n", strings.Join(rs, " / "))

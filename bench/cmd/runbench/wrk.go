@@ -19,6 +19,10 @@ type loadResult struct {
 	Requests int64
 	Errors   string  // socket errors and non-2xx responses, "" when none
 	Foreign  float64 // CPU used by other processes during the run, in CPUs
+	// ServerCPU is the CPU time (user + system) the server's process group
+	// used during the run per request: less sensitive to a shared
+	// machine's slow stretches than req/s. 0 when unknown.
+	ServerCPU time.Duration
 }
 
 var (
@@ -43,7 +47,9 @@ func runWrk(ctx context.Context, c *config, url string, conns int, d time.Durati
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
 	snap := foreignSnapshot(serverPGID)
+	server0 := groupTicks(serverPGID)
 	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	server := groupTicks(serverPGID) - server0
 	foreign := foreignCPU(snap, foreignSnapshot(serverPGID))
 	if f, ferr := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); ferr == nil {
 		fmt.Fprintf(f, "$ %s\n%s\n", strings.Join(argv, " "), out)
@@ -54,6 +60,9 @@ func runWrk(ctx context.Context, c *config, url string, conns int, d time.Durati
 	}
 	r, err := parseWrk(string(out), conns)
 	r.Foreign = foreign
+	if r.Requests > 0 {
+		r.ServerCPU = time.Duration(float64(server) / clockTick * float64(time.Second) / float64(r.Requests))
+	}
 	return r, err
 }
 
