@@ -3,7 +3,6 @@ package gateway
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"unsafe"
 
@@ -64,11 +63,7 @@ func serveCtx(h func(*Ctx), f *reqFD) (ret int32) {
 	defer func() {
 		f.hdr = c.hdr[:0] // keep the grown buffer for the next request
 		if p := recover(); p != nil {
-			buf := make([]byte, 64<<10)
-			buf = buf[:runtime.Stack(buf, false)]
-			fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", c.Method(), c.RequestURI(), p, buf)
-			sys.ReqAbort(f.fd)
-			ret = 1
+			ret = f.abortOnPanic(p, c.Method(), c.RequestURI())
 		}
 	}()
 	h(c)
@@ -230,23 +225,15 @@ func (c *Ctx) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	total := 0
-	for total < len(p) {
-		n, err := c.f.write(p[total:])
-		total += n
-		if err != nil {
-			c.err = err
-			return total, err
-		}
+	n, err := c.f.writeAll(p)
+	if err != nil {
+		c.err = err
 	}
-	return total, nil
+	return n, err
 }
 
 // WriteString writes s to the response body without copying it.
 func (c *Ctx) WriteString(s string) (int, error) {
-	if len(s) == 0 {
-		return c.Write(nil)
-	}
 	return c.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 

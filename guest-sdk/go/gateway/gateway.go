@@ -255,6 +255,35 @@ func (f *reqFD) close() {
 	sys.Close(f.fd)
 }
 
+// abortOnPanic fails the request after its handler panicked with p, and
+// returns what pts_handle returns then (1): 500 if nothing went out yet,
+// else the host closes the connection so the client sees the response cut
+// short (a command's requests end by close, so returning 1 is not enough
+// there). The panic is printed with the stack, as net/http does, unless
+// it is http.ErrAbortHandler.
+func (f *reqFD) abortOnPanic(p any, method, uri string) int32 {
+	if p != http.ErrAbortHandler {
+		buf := make([]byte, 64<<10)
+		buf = buf[:runtime.Stack(buf, false)]
+		fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", method, uri, p, buf)
+	}
+	sys.ReqAbort(f.fd)
+	return 1
+}
+
+// writeAll writes all of p to the response, or stops at the first error.
+func (f *reqFD) writeAll(p []byte) (int, error) {
+	total := 0
+	for total < len(p) {
+		n, err := f.write(p[total:])
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // readEnviron fetches the environ of the request into f.env.
 func (f *reqFD) readEnviron() ([]byte, error) {
 	if len(f.env) == 0 {
@@ -275,8 +304,8 @@ func (f *reqFD) readEnviron() ([]byte, error) {
 }
 
 // Handle serves the request fd with the handler registered by Serve (or
-// ServeCtx) and
-// returns what pts_handle returns (0, or 1 when the request failed). The
+// ServeCtx) and returns what pts_handle returns (0, or 1 when the request
+// failed). The
 // SDK's exported pts_handle calls it; an app that exports its own
 // pts_handle (to count requests, say) may call it too.
 func Handle(fd int32) int32 { return handle(fd) }
@@ -310,30 +339,13 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 	req := &x.req
 	w := &x.w
 	w.f, w.header, w.req = f, http.Header{}, req
-	var bd *body
-	if req.Body == &x.body {
-		bd = &x.body
-	}
 	defer func() {
 		// The request's descriptor (and, reused, its reqFD) serves the
 		// next request once this returns: a body or writer the handler
 		// kept must not reach it.
-		w.closed = true
-		if bd != nil {
-			bd.closed = true
-		}
+		w.closed, x.body.closed = true, true
 		if p := recover(); p != nil {
-			if p != http.ErrAbortHandler {
-				buf := make([]byte, 64<<10)
-				buf = buf[:runtime.Stack(buf, false)]
-				fmt.Fprintf(os.Stderr, "gateway: panic serving %s %s: %v\n%s", req.Method, req.RequestURI, p, buf)
-			}
-			// Fail the response: 500 if nothing went out yet, else the
-			// host closes the connection so the client sees it cut
-			// short (a command's requests end by close, so returning 1
-			// is not enough there).
-			sys.ReqAbort(f.fd)
-			ret = 1
+			ret = f.abortOnPanic(p, req.Method, req.RequestURI)
 		}
 	}()
 	h.ServeHTTP(w, req)
@@ -423,11 +435,10 @@ func newExchange(envb []byte, f *reqFD) (*exchange, error) {
 	// its elements, capped so that an Add reallocates instead of
 	// overwriting the next.
 	h := make(http.Header, len(hs))
-	vals := x.vals[:0]
-	if len(hs) > len(x.vals) {
-		vals = make([]string, 0, len(hs))
+	vals := x.vals[:]
+	if len(hs) > len(vals) {
+		vals = make([]string, len(hs))
 	}
-	vals = vals[:len(hs)]
 	for i, kv := range hs {
 		vals[i] = kv[1]
 		h[kv[0]] = vals[i : i+1 : i+1]
@@ -716,18 +727,11 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	total := 0
-	for total < len(p) {
-		n, err := w.f.write(p[total:])
-		total += n
-		if err != nil {
-			if errors.Is(err, ptsevent.Errno(abi.EFBIG)) {
-				err = http.ErrContentLength
-			}
-			return total, err
-		}
+	n, err := w.f.writeAll(p)
+	if errors.Is(err, ptsevent.Errno(abi.EFBIG)) {
+		err = http.ErrContentLength
 	}
-	return total, nil
+	return n, err
 }
 
 // WriteString avoids a copy for io.WriteString callers.
