@@ -16,33 +16,27 @@ import (
 var clockTick = 100.0 // USER_HZ; 100 on every Linux this runs on
 
 // cpuSnapshot is the CPU time (in ticks) of every process outside our
-// process groups.
+// process groups, and the total of the first of our groups (the server
+// under load).
 type cpuSnapshot struct {
-	at    time.Time
-	ticks map[int]uint64
+	at     time.Time
+	ticks  map[int]uint64
+	server uint64 // the processes of ourPGIDs[0]
 }
 
+// foreignSnapshot reads every process's CPU time in one walk of /proc.
 func foreignSnapshot(ourPGIDs ...int) cpuSnapshot {
 	s := cpuSnapshot{at: time.Now(), ticks: map[int]uint64{}}
 	self := syscall.Getpgrp()
 	eachProc(func(pid, pgrp int, ticks uint64) {
-		if pgrp != self && !contains(ourPGIDs, pgrp) {
+		switch {
+		case len(ourPGIDs) > 0 && pgrp == ourPGIDs[0]:
+			s.server += ticks
+		case pgrp != self && !contains(ourPGIDs, pgrp):
 			s.ticks[pid] = ticks
 		}
 	})
 	return s
-}
-
-// groupTicks is the CPU time (user + system, in ticks) the processes of
-// group pgid have used so far.
-func groupTicks(pgid int) uint64 {
-	var sum uint64
-	eachProc(func(_, pgrp int, ticks uint64) {
-		if pgrp == pgid {
-			sum += ticks
-		}
-	})
-	return sum
 }
 
 // eachProc calls fn with every process's pid, process group and CPU time

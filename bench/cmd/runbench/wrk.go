@@ -47,10 +47,13 @@ func runWrk(ctx context.Context, c *config, url string, conns int, d time.Durati
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
 	snap := foreignSnapshot(serverPGID)
-	server0 := groupTicks(serverPGID)
 	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
-	server := groupTicks(serverPGID) - server0
-	foreign := foreignCPU(snap, foreignSnapshot(serverPGID))
+	end := foreignSnapshot(serverPGID)
+	var server uint64 // 0 (unknown) if a server process exited meanwhile
+	if end.server >= snap.server {
+		server = end.server - snap.server
+	}
+	foreign := foreignCPU(snap, end)
 	if f, ferr := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); ferr == nil {
 		fmt.Fprintf(f, "$ %s\n%s\n", strings.Join(argv, " "), out)
 		f.Close()
@@ -60,7 +63,7 @@ func runWrk(ctx context.Context, c *config, url string, conns int, d time.Durati
 	}
 	r, err := parseWrk(string(out), conns)
 	r.Foreign = foreign
-	if r.Requests > 0 {
+	if r.Requests > 0 && server > 0 {
 		r.ServerCPU = time.Duration(float64(server) / clockTick * float64(time.Second) / float64(r.Requests))
 	}
 	return r, err
