@@ -3,6 +3,7 @@ package wsgihost
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ptsevent/ptsevent/abi"
 	"github.com/ptsevent/ptsevent/evloop"
+	"github.com/ptsevent/ptsevent/host"
 )
 
 // BenchmarkServe measures hello-world requests through the server on
@@ -79,4 +82,87 @@ func readHello(br *bufio.Reader) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// BenchmarkGuestCall is the guest's share of a hello-world request: one
+// pts_handle call on a pooled instance, with its environ, start_response
+// and write, against an in-memory request (no socket, no parsing), for the
+// example app in C, on the Go SDK's net/http mapping and on its Ctx
+// mapping. It is what the wasm boundary and the guest's own code cost per
+// request, without the kernel's noise.
+func BenchmarkGuestCall(b *testing.B) {
+	e := getEnv(b, evloop.Backends()[0])
+	loop := e.rt.Loops()[0]
+	for _, g := range []struct{ name, dir string }{
+		{"c", cAppDir}, {"go", goGuestDir}, {"go-handlerfunc", "tests/guests/gateway-handlerfunc"}, {"go-ctx", goCtxDir},
+	} {
+		b.Run(g.name, func(b *testing.B) {
+			mod := e.module(b, g.dir)
+			req := &memRequest{env: []byte(helloEnviron)}
+			err := loop.Submit(func(t *evloop.Task) {
+				pool := mod.NewPool(loop, host.InstanceConfig{}, 1)
+				defer pool.Close()
+				in, err := pool.Get(context.Background(), t)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer pool.Put(in)
+				pd := loop.NewVirtual()
+				defer pd.Close()
+				var d host.Desc
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					req.out = req.out[:0]
+					fd, _, e := in.FDs().AddStreamInto(&d, req, pd, false)
+					if e != 0 {
+						b.Error(e)
+						return
+					}
+					res, err := in.Call(context.Background(), t, host.GatewayExport, uint64(fd))
+					in.FDs().Close(fd)
+					if err != nil || res[0] != 0 {
+						b.Errorf("pts_handle: %v %v", res, err)
+						return
+					}
+				}
+				b.StopTimer()
+				if req.status != "200 OK" || string(req.out) != "Hello, World!\n" {
+					b.Errorf("response %q %q", req.status, req.out)
+				}
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// helloEnviron is the environ the server makes of wrk's GET /.
+const helloEnviron = "REQUEST_METHOD\x00GET\x00SCRIPT_NAME\x00\x00PATH_INFO\x00/\x00QUERY_STRING\x00\x00" +
+	"REQUEST_URI\x00/\x00SERVER_NAME\x00127.0.0.1\x00SERVER_PORT\x008080\x00SERVER_PROTOCOL\x00HTTP/1.1\x00" +
+	"REMOTE_ADDR\x00127.0.0.1\x00REMOTE_PORT\x0041000\x00URL_SCHEME\x00http\x00HTTP_HOST\x00127.0.0.1:8080\x00"
+
+// memRequest is a gateway request in memory: a fixed environ, no body,
+// and the response kept.
+type memRequest struct {
+	env    []byte
+	status string
+	out    []byte
+}
+
+func (r *memRequest) Environ() []byte            { return r.env }
+func (r *memRequest) Read(p []byte) (int, error) { return 0, nil }
+func (r *memRequest) Write(p []byte) (int, error) {
+	r.out = append(r.out, p...)
+	return len(p), nil
+}
+func (r *memRequest) Close() error     { return nil }
+func (r *memRequest) Abort() abi.Errno { return 0 }
+func (r *memRequest) StartResponse(status, headers []byte, flags uint32) abi.Errno {
+	if string(status) != r.status {
+		r.status = string(status)
+	}
+	return 0
 }

@@ -19,6 +19,9 @@ pkg: github.com/ptsevent/ptsevent/bench
 BenchmarkReadline/readline-2               	    4143	    276653 ns/op	       254.9 ns/line
 BenchmarkReadline/bytewise-2               	      14	  73084917 ns/op	     71272 ns/line
 --- FAIL: BenchmarkGoStart/cached
+pkg: github.com/ptsevent/ptsevent/wsgi-host
+BenchmarkGuestCall/c-2         	 2000000	       550.0 ns/op	       0 B/op	       0 allocs/op
+BenchmarkGuestCall/go-ctx-2    	  900000	      1375 ns/op	       0 B/op	       0 allocs/op
 `
 
 func TestParseBenchAndSummary(t *testing.T) {
@@ -30,7 +33,8 @@ func TestParseBenchAndSummary(t *testing.T) {
 	for _, r := range m.results {
 		names = append(names, r.pkg+" "+r.name)
 	}
-	want := "evloop PingPong/libevent,evloop PingPong/c-libevent,evloop Switch/epoll,evloop Logs/x,bench Readline/readline,bench Readline/bytewise"
+	want := "evloop PingPong/libevent,evloop PingPong/c-libevent,evloop Switch/epoll,evloop Logs/x,bench Readline/readline,bench Readline/bytewise," +
+		"wsgi-host GuestCall/c,wsgi-host GuestCall/go-ctx"
 	if got := strings.Join(names, ","); got != want {
 		t.Errorf("results:\n got %s\nwant %s", got, want)
 	}
@@ -41,6 +45,7 @@ func TestParseBenchAndSummary(t *testing.T) {
 	for _, s := range []string{
 		"evloop PingPong/libevent: 4.53 µs/event, **1.45×** C (CPU time 1.47×)",
 		"byte-wise / readline: **280×**",
+		"wsgi-host GuestCall/go-ctx: 1.38 µs/op (2.5× the C app)",
 		"**Suspend + resume of a guest inside an import (host)**: not found",
 		"**Pooled instance acquire/release (host.Pool Get+Put)**: not found",
 	} {

@@ -128,6 +128,7 @@ var (
 	reGoStart  = regexp.MustCompile(`(?i)go-?start`)
 	reReadline = regexp.MustCompile(`(?i)readline|bytewise|byte-wise`)
 	reByteWise = regexp.MustCompile(`(?i)byte`)
+	reGuest    = regexp.MustCompile(`^GuestCall/`)
 )
 
 // summary is the issue's list of micro-benchmarks, each with what was
@@ -143,8 +144,38 @@ func (m *microReport) summary() []microItem {
 		m.listItem("Cold instantiation of a C guest", "bench", reCold),
 		m.listItem("Go guest start from the compilation cache (and, for scale, instantiate only and uncached)", "bench", reGoStart),
 		m.readlineItem(),
+		m.guestCallItem(),
 	}
 	return items
+}
+
+// guestCallItem is the guest's share of a hello request by app (one
+// pts_handle call against an in-memory request), each with its ratio to
+// the C app of the same run.
+func (m *microReport) guestCallItem() microItem {
+	it := microItem{title: "Guest share of a hello request: one pts_handle call, in memory (wsgi-host GuestCall; ratio to the C app)"}
+	found := m.find("wsgi-host", reGuest)
+	var base float64
+	for _, r := range found {
+		if r.name == "GuestCall/c" {
+			base, _ = r.value("ns/op")
+		}
+	}
+	for _, r := range found {
+		v, ok := r.value("ns/op")
+		if !ok {
+			continue
+		}
+		line := fmt.Sprintf("%s: %s", r.label(), fmtMetric(v, "ns/op"))
+		if base > 0 {
+			line += fmt.Sprintf(" (%.1f× the C app)", v/base)
+		}
+		it.lines = append(it.lines, line)
+	}
+	if len(it.lines) == 0 {
+		it.missing = fmt.Sprintf("no benchmark matching %s in wsgi-host (%s)", reGuest, m.seen("wsgi-host"))
+	}
+	return it
 }
 
 // perEventItem is the loop's per-event cost against the plain-C libevent

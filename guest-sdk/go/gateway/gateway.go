@@ -93,6 +93,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"github.com/ptsevent/ptsevent/abi"
 	ptsevent "github.com/ptsevent/ptsevent/guest-sdk/go"
@@ -734,8 +735,11 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteString avoids a copy for io.WriteString callers.
-func (w *responseWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+// WriteString avoids a copy for io.WriteString callers: Write only reads
+// p (the host copies it out of guest memory).
+func (w *responseWriter) WriteString(s string) (int, error) {
+	return w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
 
 var zero byte
 
