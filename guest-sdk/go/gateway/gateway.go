@@ -85,7 +85,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -359,14 +358,18 @@ func serveRequest(h http.Handler, f *reqFD) (ret int32) {
 	return 0
 }
 
-// exchange is one request's objects in the SDK, allocated together: each
-// allocation costs far more in a wasm guest than natively.
+// exchange is one request's objects in the SDK, allocated together: an
+// allocation costs far more in a wasm guest than natively (three small
+// ones cost about as much as the rest of a hello request's mapping).
 type exchange struct {
 	req  http.Request
 	url  url.URL
 	w    responseWriter
 	body body
 	vals [4]string // the header values, when there are at most 4
+	// buf holds the copy of the environ that the request's strings are
+	// substrings of, and RemoteAddr, when they fit (most requests).
+	buf [512]byte
 }
 
 // newRequest builds the *http.Request of an environ (newExchange's).
@@ -381,9 +384,16 @@ func newRequest(envb []byte, f *reqFD) (*http.Request, error) {
 // newExchange builds the request of an environ. It allocates little:
 // every value is a substring of one copy of the environ, header values
 // share one backing array, common header names come from a table, and the
-// request, its URL, body and response writer are one allocation.
+// request, its URL, body and response writer, the environ's copy and
+// RemoteAddr are one allocation unless the environ is long.
 func newExchange(envb []byte, f *reqFD) (*exchange, error) {
-	env := string(envb)
+	x := &exchange{}
+	envc := append(x.buf[:0], envb...) // in x.buf when it fits
+	env := unsafe.String(unsafe.SliceData(envc), len(envc))
+	var spare []byte // the rest of x.buf, for RemoteAddr
+	if len(envc) <= len(x.buf) {
+		spare = x.buf[len(envc):len(envc)]
+	}
 	// The headers are gathered first and the map made for as many as
 	// there are (most requests have a few; a map made for 16 costs four
 	// times as much to allocate and clear). Loops cost more in a guest
@@ -391,7 +401,6 @@ func newExchange(envb []byte, f *reqFD) (*exchange, error) {
 	// environ is scanned once.
 	var hdrs [16][2]string // name (CGI form after "HTTP_", or canonical), value
 	hs := hdrs[:0]
-	x := &exchange{}
 	r := &x.req
 	var uri, path, query, clen, remoteIP, remotePort string
 	for {
@@ -400,36 +409,39 @@ func newExchange(envb []byte, f *reqFD) (*exchange, error) {
 			break
 		}
 		env = rest
-		switch k {
-		case "REQUEST_METHOD":
+		// An if chain on keyIs rather than a switch: a string switch
+		// compares with runtime.memequal, a call and a byte loop in a
+		// guest, for every key whose length matches a case.
+		switch {
+		case len(k) > 5 && k[:5] == "HTTP_":
+			if keyIs(k, "HTTP_HOST") {
+				r.Host = v
+			} else {
+				hs = append(hs, [2]string{headerName(k[5:]), v})
+			}
+		case keyIs(k, "REQUEST_METHOD"):
 			r.Method = v
-		case "REQUEST_URI":
-			uri = v
-		case "PATH_INFO":
+		case keyIs(k, "PATH_INFO"):
 			path = v
-		case "QUERY_STRING":
+		case keyIs(k, "QUERY_STRING"):
 			query = v
-		case "SERVER_PROTOCOL":
+		case keyIs(k, "REQUEST_URI"):
+			uri = v
+		case keyIs(k, "SERVER_PROTOCOL"):
 			r.Proto = v
-		case "REMOTE_ADDR":
+		case keyIs(k, "REMOTE_ADDR"):
 			remoteIP = v
-		case "REMOTE_PORT":
+		case keyIs(k, "REMOTE_PORT"):
 			remotePort = v
-		case "URL_SCHEME":
+		case keyIs(k, "URL_SCHEME"):
 			if v == "https" {
 				r.TLS = &tls.ConnectionState{HandshakeComplete: true}
 			}
-		case "CONTENT_TYPE":
+		case keyIs(k, "CONTENT_TYPE"):
 			hs = append(hs, [2]string{"Content-Type", v})
-		case "CONTENT_LENGTH":
+		case keyIs(k, "CONTENT_LENGTH"):
 			clen = v
 			hs = append(hs, [2]string{"Content-Length", v})
-		case "HTTP_HOST":
-			r.Host = v
-		default:
-			if name, ok := strings.CutPrefix(k, "HTTP_"); ok {
-				hs = append(hs, [2]string{headerName(name), v})
-			}
 		}
 	}
 	// One backing array for the values: each header's slice is one of
@@ -451,7 +463,7 @@ func newExchange(envb []byte, f *reqFD) (*exchange, error) {
 	}
 	r.RequestURI = uri
 	if remotePort != "" {
-		r.RemoteAddr = net.JoinHostPort(remoteIP, remotePort)
+		r.RemoteAddr = joinHostPort(spare, remoteIP, remotePort)
 	} else {
 		r.RemoteAddr = remoteIP
 	}
@@ -499,6 +511,32 @@ func newExchange(envb []byte, f *reqFD) (*exchange, error) {
 		r.Body = &x.body
 	}
 	return x, nil
+}
+
+// joinHostPort is net.JoinHostPort appending to buf: when it fits in buf's
+// capacity the result takes no allocation.
+func joinHostPort(buf []byte, host, port string) string {
+	if strings.IndexByte(host, ':') >= 0 {
+		buf = append(append(append(buf, '['), host...), ']')
+	} else {
+		buf = append(buf, host...)
+	}
+	buf = append(append(buf, ':'), port...)
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// keyIs reports whether environ key k is lit, which must be 8 to 16
+// bytes long (every CGI key newExchange looks for is): two 8-byte loads
+// from each, overlapping for shorter keys, instead of a byte loop.
+func keyIs(k, lit string) bool {
+	n := len(lit)
+	return len(k) == n && load64(k, 0) == load64(lit, 0) && load64(k, n-8) == load64(lit, n-8)
+}
+
+// load64 reads s[i:i+8] as a little-endian word (wasm loads may be
+// unaligned); the caller checks the bounds.
+func load64(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
 }
 
 // simpleURL sets u to the URL of an origin-form target without escapes
@@ -628,8 +666,18 @@ var _ http.Flusher = (*responseWriter)(nil)
 
 func (w *responseWriter) Header() http.Header { return w.header }
 
-// newlineToSpace is net/http's treatment of CR and LF in header values.
-var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
+// appendHeaderValue appends header value v with CR and LF turned into
+// spaces, net/http's treatment of them, in one pass and no allocation.
+func appendHeaderValue(b []byte, v string) []byte {
+	start := len(b)
+	b = append(b, v...)
+	for i := start; i < len(b); i++ {
+		if b[i] == '\r' || b[i] == '\n' {
+			b[i] = ' '
+		}
+	}
+	return b
+}
 
 func (w *responseWriter) WriteHeader(code int) {
 	if w.closed {
@@ -662,7 +710,7 @@ func (w *responseWriter) startResponse(code int, flags int32) uint32 {
 		for _, v := range vs {
 			b = append(b, k...)
 			b = append(b, 0)
-			b = append(b, newlineToSpace.Replace(v)...)
+			b = appendHeaderValue(b, v)
 			b = append(b, 0)
 		}
 	}
