@@ -3,7 +3,6 @@ package gateway
 import (
 	"fmt"
 	"os"
-	"strings"
 	"unsafe"
 
 	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
@@ -91,7 +90,7 @@ func (c *Ctx) LookupEnv(key string) (string, bool) {
 		if !ok {
 			return "", false
 		}
-		if k == key {
+		if strEq(k, key) {
 			return v, true
 		}
 		env = rest
@@ -110,32 +109,17 @@ func (c *Ctx) VisitEnv(fn func(key, value string)) {
 	}
 }
 
-// nextPair splits the first KEY\0VALUE\0 pair off an environ; ok is false
-// at its end (or where it is cut short).
-func nextPair(env string) (k, v, rest string, ok bool) {
-	i := strings.IndexByte(env, 0)
-	if i < 0 {
-		return "", "", "", false
-	}
-	k, rest = env[:i], env[i+1:]
-	j := strings.IndexByte(rest, 0)
-	if j < 0 {
-		return "", "", "", false
-	}
-	return k, rest[:j], rest[j+1:], true
-}
-
 // Method is the request method (REQUEST_METHOD).
-func (c *Ctx) Method() string { return c.Env("REQUEST_METHOD") }
+func (c *Ctx) Method() string { return cgiValue(c.env, "REQUEST_METHOD") }
 
 // Path is the percent-decoded path (PATH_INFO).
-func (c *Ctx) Path() string { return c.Env("PATH_INFO") }
+func (c *Ctx) Path() string { return cgiValue(c.env, "PATH_INFO") }
 
 // Query is the raw query string, without "?" (QUERY_STRING).
-func (c *Ctx) Query() string { return c.Env("QUERY_STRING") }
+func (c *Ctx) Query() string { return cgiValue(c.env, "QUERY_STRING") }
 
 // RequestURI is the request target as the client sent it (REQUEST_URI).
-func (c *Ctx) RequestURI() string { return c.Env("REQUEST_URI") }
+func (c *Ctx) RequestURI() string { return cgiValue(c.env, "REQUEST_URI") }
 
 // Header returns the value of request header name, matched without regard
 // to case ("content-type", "X-Forwarded-For"); repeated headers come
@@ -225,11 +209,35 @@ func (c *Ctx) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
+	if !c.f.cmd && len(p) > 0 {
+		// A reactor's write takes all of p or fails (the host suspends
+		// the instance while the client is slow): one import call here
+		// instead of writeAll's layers.
+		var n uint32
+		if e := sys.Write(c.f.fd, &p[0], uint32(len(p)), &n); e != 0 || int(n) != len(p) {
+			return c.writeRest(p, int(n), e)
+		}
+		return len(p), nil
+	}
 	n, err := c.f.writeAll(p)
 	if err != nil {
 		c.err = err
 	}
 	return n, err
+}
+
+// writeRest finishes a Write whose first write sent n bytes of p and
+// returned e.
+func (c *Ctx) writeRest(p []byte, n int, e uint32) (int, error) {
+	if e != 0 {
+		c.err = errnoErr(e)
+		return n, c.err
+	}
+	m, err := c.f.writeAll(p[n:])
+	if err != nil {
+		c.err = err
+	}
+	return n + m, err
 }
 
 // WriteString writes s to the response body without copying it.

@@ -109,8 +109,6 @@ type appHandler struct {
 	ctx func(*Ctx)
 }
 
-func (a appHandler) registered() bool { return a.h != nil || a.ctx != nil }
-
 // serve serves the request on f; it returns what pts_handle returns.
 func (a appHandler) serve(f *reqFD) int32 {
 	if a.ctx != nil {
@@ -314,11 +312,14 @@ func Handle(fd int32) int32 { return handle(fd) }
 func handle(fd int32) int32 {
 	f := &reactorFD
 	f.fd = fd
-	if !app.registered() {
-		fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve or gateway.ServeCtx from an init function")
-		return 1
+	switch {
+	case app.ctx != nil:
+		return serveCtx(app.ctx, f)
+	case app.h != nil:
+		return serveRequest(app.h, f)
 	}
-	return app.serve(f)
+	fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve or gateway.ServeCtx from an init function")
+	return 1
 }
 
 // serveRequest serves the request on f with h and returns what pts_handle
@@ -525,20 +526,6 @@ func joinHostPort(buf []byte, host, port string) string {
 	return unsafe.String(unsafe.SliceData(buf), len(buf))
 }
 
-// keyIs reports whether environ key k is lit, which must be 8 to 16
-// bytes long (every CGI key newExchange looks for is): two 8-byte loads
-// from each, overlapping for shorter keys, instead of a byte loop.
-func keyIs(k, lit string) bool {
-	n := len(lit)
-	return len(k) == n && load64(k, 0) == load64(lit, 0) && load64(k, n-8) == load64(lit, n-8)
-}
-
-// load64 reads s[i:i+8] as a little-endian word (wasm loads may be
-// unaligned); the caller checks the bounds.
-func load64(s string, i int) uint64 {
-	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
-}
-
 // simpleURL sets u to the URL of an origin-form target without escapes
 // ("/a/b?x=1"), which url.ParseRequestURI would parse to the same value,
 // from the decoded PATH_INFO and the raw QUERY_STRING; it reports false,
@@ -733,6 +720,12 @@ func statusLine(code int) string {
 	if s := statusLines[code]; s != "" {
 		return s
 	}
+	return newStatusLine(code)
+}
+
+// newStatusLine makes and caches the status line of code (statusLine's
+// cached case stays small enough to be inlined).
+func newStatusLine(code int) string {
 	s := strconv.Itoa(code)
 	if text := http.StatusText(code); text != "" {
 		s += " " + text

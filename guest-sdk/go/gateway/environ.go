@@ -1,0 +1,104 @@
+package gateway
+
+import (
+	"math/bits"
+	"unsafe"
+)
+
+// Scanning the environ ("KEY\0VALUE\0" pairs) is most of what a small
+// request costs the SDK, and a guest pays for calls and loop iterations
+// several times what native code does: strings.IndexByte is three calls
+// deep and its wasm assembly goes byte by byte, and == on strings calls
+// runtime.memequal's byte loop. These helpers read eight bytes at a time
+// (wasm loads are little-endian and may be unaligned), in one call or
+// inlined. BenchmarkGuestCall in wsgi-host measures them.
+
+// nextPair splits the first KEY\0VALUE\0 pair off an environ; ok is false
+// at its end (or where it is cut short).
+func nextPair(env string) (k, v, rest string, ok bool) {
+	i := indexNUL(env, 0)
+	if i < 0 {
+		return "", "", "", false
+	}
+	j := indexNUL(env, i+1)
+	if j < 0 {
+		return "", "", "", false
+	}
+	return env[:i], env[i+1 : j], env[j+1:], true
+}
+
+// cgiValue returns the value of key in env, or "": Env for the keys of 8
+// to 16 bytes the Ctx accessors read (keyIs), in one call.
+func cgiValue(env, key string) string {
+	for i := 0; ; {
+		k := indexNUL(env, i)
+		if k < 0 {
+			return ""
+		}
+		v := indexNUL(env, k+1)
+		if v < 0 {
+			return ""
+		}
+		if keyIs(env[i:k], key) {
+			return env[k+1 : v]
+		}
+		i = v + 1
+	}
+}
+
+// indexNUL returns the index of the first NUL byte of s at or after from
+// (0 <= from <= len(s)), or -1.
+func indexNUL(s string, from int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := from
+	for ; i+8 <= len(s); i += 8 {
+		// The lowest set bit of (w-lo) &^ w & hi marks the first zero
+		// byte exactly (a borrow can only mark bytes above it).
+		if w := load64(s, i); (w-lo)&^w&hi != 0 {
+			return i + bits.TrailingZeros64((w-lo)&^w&hi)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// keyIs reports whether environ key k is lit, which must be 8 to 16 bytes
+// long (every CGI key the SDK looks for is): two loads from each,
+// overlapping for keys shorter than 16.
+func keyIs(k, lit string) bool {
+	n := len(lit)
+	return len(k) == n && load64(k, 0) == load64(lit, 0) && load64(k, n-8) == load64(lit, n-8)
+}
+
+// strEq reports whether a == b, comparing eight bytes at a time.
+func strEq(a, b string) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < n-8; i += 8 {
+		if load64(a, i) != load64(b, i) {
+			return false
+		}
+	}
+	return load64(a, n-8) == load64(b, n-8)
+}
+
+// load64 reads s[i:i+8] as one word; the caller checks the bounds. The
+// byte order is the machine's: little-endian in wasm, as on the machines
+// the package's tests run on (indexNUL depends on it).
+func load64(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
+}
