@@ -5,7 +5,7 @@
 // Every HTTP server (ptsevent serve on each backend with the hello app in
 // both gateway styles: the Go reactor and the C reactor (blocking style)
 // and the Go scheduler guest; Go net/http, fasthttp, http-wasm-host-go,
-// gevent's pywsgi, nginx) is measured in -rounds interleaved rounds (3 by
+// gevent's pywsgi, nginx) is measured in -rounds interleaved rounds (5 by
 // default): each round starts every server in turn, pinned to the server
 // CPUs, polls it until it answers GET / with "Hello, World!\n", warms it
 // up, loads it with wrk pinned to the other CPUs once at each connection
@@ -84,7 +84,7 @@ func main() {
 	flag.StringVar(&conns, "conns", "64,256", "wrk connection counts, comma-separated")
 	flag.DurationVar(&c.duration, "duration", 6*time.Second, "wrk run length per connection count")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "wrk warm-up at every start of a server (at the first connection count)")
-	flag.IntVar(&c.rounds, "rounds", 3, "interleaved rounds of the HTTP section: each starts and measures every server once; the report gives medians over the rounds")
+	flag.IntVar(&c.rounds, "rounds", 5, "interleaved rounds of the HTTP section: each starts and measures every server once; the report gives medians over the rounds")
 	flag.StringVar(&only, "only", "", "run only the HTTP peers whose name matches this regexp")
 	flag.StringVar(&c.microFile, "micro", "", "read micro-benchmark output (go test -bench) from `FILE` instead of running it")
 	flag.BoolVar(&c.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
