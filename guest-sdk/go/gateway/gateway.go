@@ -70,10 +70,11 @@
 // non-nil empty state over HTTPS) and Body (read from the host, de-chunked,
 // never past the request). The response: WriteHeader and Write map to
 // start_response and write, with net/http's defaults (status 200 on the
-// first Write, Content-Type sniffed when not set, header values with CR
-// or LF turned into spaces and invalid names dropped); Flush (the
-// http.Flusher interface, or http.ResponseController) sends what is
-// buffered. A body that fits in the host's buffer gets a Content-Length;
+// first Write; Content-Type sniffed when not set, where a nil value, a
+// Content-Encoding or a Transfer-Encoding means no sniffing; header
+// values with CR or LF turned into spaces and invalid names dropped);
+// Flush (the http.Flusher interface, or http.ResponseController) sends
+// what is buffered. A body that fits in the host's buffer gets a Content-Length;
 // a longer one is sent chunked. Hijack, trailers and 1xx responses are not
 // supported. A panic fails the request (req_abort: 500 if nothing was
 // sent yet, else the connection is closed with the response cut short)
@@ -761,7 +762,12 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		return 0, errHandlerReturned
 	}
 	if !w.wroteHeader {
-		if len(p) > 0 && w.header.Get("Content-Type") == "" && w.header.Get("Transfer-Encoding") == "" {
+		// net/http's rule: sniff unless Content-Type is there (even as
+		// nil, which asks for none), or the body is encoded or
+		// transfer-coded. Indexing with canonical names is Get without
+		// its canonicalizing pass.
+		_, haveType := w.header["Content-Type"]
+		if len(p) > 0 && !haveType && first(w.header["Content-Encoding"]) == "" && first(w.header["Transfer-Encoding"]) == "" {
 			w.header.Set("Content-Type", http.DetectContentType(p))
 		}
 		w.WriteHeader(http.StatusOK)
@@ -774,6 +780,14 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		err = http.ErrContentLength
 	}
 	return n, err
+}
+
+// first returns vs[0], or "" when vs is empty (http.Header.Get's result).
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // WriteString avoids a copy for io.WriteString callers: Write only reads

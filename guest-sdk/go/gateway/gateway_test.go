@@ -270,3 +270,31 @@ func TestStrEq(t *testing.T) {
 		t.Errorf("keyIs")
 	}
 }
+
+// TestWriteSniffsContentType: the first Write sets Content-Type from the
+// body as net/http does: not when the handler set it (a nil value asks
+// for none), nor for an encoded or transfer-coded body, nor for an empty
+// first write.
+func TestWriteSniffsContentType(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		body   string
+		want   string
+	}{
+		{"html", http.Header{}, "<html><body>hi", "text/html; charset=utf-8"},
+		{"text", http.Header{}, "hello", "text/plain; charset=utf-8"},
+		{"set", http.Header{"Content-Type": {"application/json"}}, "<html>", "application/json"},
+		{"set empty", http.Header{"Content-Type": {""}}, "<html>", ""},
+		{"suppressed", http.Header{"Content-Type": nil}, "<html>", ""},
+		{"encoded", http.Header{"Content-Encoding": {"gzip"}}, "<html>", ""},
+		{"chunked", http.Header{"Transfer-Encoding": {"chunked"}}, "<html>", ""},
+		{"empty body", http.Header{}, "", ""},
+	} {
+		w := &responseWriter{f: &reqFD{fd: 3}, header: tc.header}
+		w.Write([]byte(tc.body)) // the host-build stub fails start_response; the header is set before
+		if got := w.header.Get("Content-Type"); got != tc.want {
+			t.Errorf("%s: Content-Type %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
