@@ -646,6 +646,7 @@ type responseWriter struct {
 	req         *http.Request
 	header      http.Header
 	wroteHeader bool
+	noBody      bool // the status is 204 or 304: Write fails, as net/http's
 	closed      bool // the handler returned
 	err         error
 }
@@ -684,6 +685,7 @@ func (w *responseWriter) WriteHeader(code int) {
 		return // 1xx: not supported by the gateway; the final status follows
 	}
 	w.wroteHeader = true
+	w.noBody = code == http.StatusNoContent || code == http.StatusNotModified
 	w.startResponse(code, 0)
 }
 
@@ -771,6 +773,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 			w.header.Set("Content-Type", http.DetectContentType(p))
 		}
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.noBody {
+		return 0, http.ErrBodyNotAllowed
 	}
 	if w.err != nil {
 		return 0, w.err

@@ -298,3 +298,20 @@ func TestWriteSniffsContentType(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteNoBodyStatus: after WriteHeader(204) or (304) a Write fails
+// with http.ErrBodyNotAllowed, as net/http's does; other statuses get no
+// such error.
+func TestWriteNoBodyStatus(t *testing.T) {
+	for _, tc := range []struct {
+		code int
+		want bool
+	}{{204, true}, {304, true}, {200, false}, {404, false}} {
+		w := &responseWriter{f: &reqFD{fd: 3}, header: http.Header{}}
+		w.WriteHeader(tc.code)
+		_, err := w.Write([]byte("x"))
+		if got := err == http.ErrBodyNotAllowed; got != tc.want {
+			t.Errorf("status %d: Write error %v", tc.code, err)
+		}
+	}
+}
