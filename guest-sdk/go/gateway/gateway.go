@@ -74,11 +74,13 @@
 // Content-Encoding or a Transfer-Encoding means no sniffing; header
 // values with CR or LF turned into spaces and invalid names dropped);
 // Flush (the http.Flusher interface, or http.ResponseController) sends
-// what is buffered. A body that fits in the host's buffer gets a Content-Length;
-// a longer one is sent chunked. Hijack, trailers and 1xx responses are not
-// supported. A panic fails the request (req_abort: 500 if nothing was
-// sent yet, else the connection is closed with the response cut short)
-// and is printed to stderr, as net/http does.
+// what is buffered. A body that fits in the host's buffer gets a
+// Content-Length; a longer one is sent chunked. Hijack, trailers and 1xx
+// responses are not supported; a Write after WriteHeader(204) or (304)
+// fails with http.ErrBodyNotAllowed. A panic fails the request
+// (req_abort: 500 if nothing was sent yet, else the connection is closed
+// with the response cut short) and is printed to stderr, as net/http
+// does.
 package gateway
 
 import (
