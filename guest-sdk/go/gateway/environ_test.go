@@ -48,3 +48,55 @@ func FuzzEnvironLookup(f *testing.F) {
 		newRequest([]byte(env), &reqFD{fd: 3}) // must not panic
 	})
 }
+
+// TestIndexNUL: the eight-bytes-at-a-time scan finds the first NUL from
+// every start, at every position and alignment, and -1 when there is
+// none; a byte of 1 right above a NUL (where a borrow marks a false zero)
+// does not move the answer.
+func TestIndexNUL(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		for nul := -1; nul < n; nul++ {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(0x80 + i) // never 0 for n <= 40
+			}
+			if nul >= 0 {
+				b[nul] = 0
+				if nul+1 < n {
+					b[nul+1] = 1
+				}
+			}
+			for from := 0; from <= n; from++ {
+				want := -1
+				if nul >= from {
+					want = nul
+				}
+				if got := indexNUL(string(b), from); got != want {
+					t.Fatalf("indexNUL(%q, %d) = %d, want %d", b, from, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestStrEq: strEq agrees with == for every length up to 40 and a
+// difference at every position.
+func TestStrEq(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		a := strings.Repeat("k", n)
+		if !strEq(a, strings.Clone(a)) || strEq(a, a+"x") || strEq(a+"x", a) {
+			t.Fatalf("strEq wrong for equal or different lengths at %d", n)
+		}
+		for i := 0; i < n; i++ {
+			b := []byte(a)
+			b[i] = 'K'
+			if strEq(a, string(b)) {
+				t.Fatalf("strEq(%q, %q) = true", a, b)
+			}
+		}
+	}
+	if !keyIs("PATH_INFO", "PATH_INFO") || keyIs("PATH_INFX", "PATH_INFO") || keyIs("XATH_INFO", "PATH_INFO") ||
+		keyIs("PATH_INF", "PATH_INFO") || keyIs("SERVER_PROTOCOL", "SERVER_PROTOCOX") {
+		t.Errorf("keyIs")
+	}
+}
