@@ -206,7 +206,15 @@ func TestSchedCtx(t *testing.T) {
 		if err != nil || !bytes.Equal(b, big) || resp.StatusCode != 200 {
 			t.Fatalf("echo: %d, %d bytes (want %d), %v", resp.StatusCode, len(b), len(big), err)
 		}
-		if st := s.Stats(); st.Commands != 1 || st.GuestErrors != 0 {
+		// A panic fails its request only: 500, and the same instance
+		// serves the next one.
+		if r := rawGet(addr, "/panic"); r.err != nil || r.status != 500 {
+			t.Fatalf("/panic: %d %q %v", r.status, r.body, r.err)
+		}
+		if r := rawGet(addr, "/"); r.status != 200 || r.body != results[0].body {
+			t.Fatalf("after /panic: %d %q (before: %q)", r.status, r.body, results[0].body)
+		}
+		if st := s.Stats(); st.Commands != 1 || st.GuestErrors != 1 {
 			t.Errorf("stats %+v\nlog:\n%s", st, logs)
 		}
 	})

@@ -61,13 +61,19 @@ func serveCtx(h func(*Ctx), f *reqFD) (ret int32) {
 	if len(env) > 0 {
 		c.env = unsafe.String(&env[0], len(env))
 	}
+	returned := false
 	defer func() {
-		f.hdr = c.hdr[:0] // keep the grown buffer for the next request
+		if returned {
+			return // the common case, without a call to recover
+		}
+		f.hdr = c.hdr[:0]
 		if p := recover(); p != nil {
 			ret = f.abortOnPanic(p, c.Method(), c.RequestURI())
 		}
 	}()
 	h(c)
+	returned = true
+	f.hdr = c.hdr[:0] // keep the grown buffer for the next request
 	if !c.started {
 		c.start()
 	}

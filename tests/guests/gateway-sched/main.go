@@ -14,8 +14,8 @@
 //	             says what they answered
 //
 // With EXIT_AT_START=1 in its environment it exits before serving. With
-// CTX=1 it serves on gateway.ServeCtx instead: / and /sleep as above, and
-// /echo, the body streamed back.
+// CTX=1 it serves on gateway.ServeCtx instead: / and /sleep as above,
+// /echo, the body streamed back, and /panic, which panics.
 package main
 
 import (
@@ -118,6 +118,8 @@ func serveCtx(instance string) {
 					return
 				}
 			}
+		case "/panic":
+			panic("gateway-sched: ctx /panic")
 		default:
 			c.SetStatus(404)
 		}
