@@ -38,63 +38,74 @@ func acceptLoop(a appHandler, lfd string) error {
 		return fmt.Errorf("bad %s %q", ListenerEnv, lfd)
 	}
 	defer l.Close()
-	// Each record is a request descriptor, 4 bytes little-endian; a read
-	// returns whole records.
-	buf := make([]byte, 4*64)
-	w := &workers{app: a, jobs: make(chan int32)}
-	for {
-		n, err := l.Read(buf)
-		for i := 0; i+4 <= n; i += 4 {
-			w.dispatch(int32(binary.LittleEndian.Uint32(buf[i:])))
-		}
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case err != nil:
-			return fmt.Errorf("accepting requests: %w", err)
-		}
-	}
+	w := &workers{app: a, l: l, done: make(chan error, 1)}
+	// Two readers: one on the listener, one ready to take over when the
+	// first one's handler waits.
+	w.spawn()
+	w.spawn()
+	return <-w.done
 }
 
 // maxIdleWorkers bounds the goroutines kept waiting for requests.
 const maxIdleWorkers = 256
 
-// workers serves requests on goroutines that outlive a request. A new
-// goroutine starts with a small stack that serving its first request grows
-// by copying, which in wasm (no native stack walking) cost more than the
-// rest of a hello-world request; an idle worker already has its stack.
-// Concurrency is not bounded: with no idle worker, a request gets a new
-// goroutine, and at most maxIdleWorkers stay waiting afterwards.
+// workers serves requests on goroutines that read the listener
+// themselves, one request per read, and serve it before reading again: a
+// batch of requests whose handlers do not wait is served by one goroutine
+// without a switch (a goroutine switch unwinds and rewinds the whole wasm
+// stack). When a worker takes a request and no other is left reading, it
+// starts one, so a handler that waits never holds up the next request:
+// concurrency is not bounded, and at most maxIdleWorkers stay waiting.
+// A worker outlives its requests because a new goroutine's stack grows by
+// copying while it serves its first one, which in wasm costs more than a
+// hello-world request.
 type workers struct {
-	app  appHandler
-	jobs chan int32   // unbuffered: a send succeeds only if a worker waits
-	idle atomic.Int32 // workers waiting on jobs
+	app     appHandler
+	l       *os.File
+	readers atomic.Int32 // workers reading (or waiting to read) the listener
+	done    chan error   // the first worker to see the listener end reports it
 }
 
-// dispatch hands request fd to an idle worker, or to a new one.
-func (w *workers) dispatch(fd int32) {
-	select {
-	case w.jobs <- fd:
-	default:
-		go w.worker(fd)
-	}
+// spawn starts a worker that reads the listener.
+func (w *workers) spawn() {
+	w.readers.Add(1)
+	go w.worker()
 }
 
-// worker serves fd, then waits for more requests unless enough workers
-// already wait.
-func (w *workers) worker(fd int32) {
+// worker takes requests from the listener and serves them, until the
+// listener ends or enough other workers are waiting.
+func (w *workers) worker() {
 	// One request descriptor state per worker, reused from request to
 	// request with its environ and header buffers (4 KiB and more that a
 	// request would otherwise allocate).
 	f := &reqFD{cmd: true}
+	var rec [4]byte // one record: a request descriptor, little-endian
 	for {
-		serveFD(w.app, f, fd)
-		if w.idle.Add(1) > maxIdleWorkers {
-			w.idle.Add(-1)
-			return
+		n, err := w.l.Read(rec[:])
+		if n == len(rec) {
+			if w.readers.Add(-1) == 0 {
+				w.spawn()
+			}
+			serveFD(w.app, f, int32(binary.LittleEndian.Uint32(rec[:])))
+			if w.readers.Add(1) > maxIdleWorkers {
+				w.readers.Add(-1)
+				return
+			}
+			continue
 		}
-		fd = <-w.jobs
-		w.idle.Add(-1)
+		switch {
+		case errors.Is(err, io.EOF):
+			err = nil
+		case err == nil:
+			err = fmt.Errorf("accepting requests: short read of %d bytes", n)
+		default:
+			err = fmt.Errorf("accepting requests: %w", err)
+		}
+		select {
+		case w.done <- err:
+		default:
+		}
+		return
 	}
 }
 
