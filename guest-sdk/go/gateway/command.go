@@ -16,7 +16,7 @@ import (
 const ListenerEnv = "PTSEVENT_GATEWAY_FD"
 
 // serveCommand is Serve in a command: it accepts requests from the
-// listener whose number is lfd and serves each on a goroutine. The
+// listener whose number is lfd and serves them on goroutines (workers). The
 // listener and the requests are non-blocking descriptors, so a goroutine
 // that waits parks in the Go runtime's poller, which waits for all of them
 // in poll_oneoff. It returns when the host closes the listener; it exits

@@ -39,11 +39,12 @@
 // (GOOS=wasip1 GOARCH=wasm go build), is served in the scheduler style:
 // the host runs one instance per event loop for as long as it serves, and
 // Serve accepts requests from the host's request listener (the descriptor
-// named by PTSEVENT_GATEWAY_FD) and serves each on its own goroutine.
-// Requests are non-blocking descriptors, so a goroutine that waits (for
-// the body, for a slow client, in time.Sleep, on a channel) parks in the
-// Go runtime, which waits for all of them at once in poll_oneoff: one
-// instance serves thousands of slow requests. The request and response
+// named by PTSEVENT_GATEWAY_FD) and serves them on goroutines: a request
+// whose handler waits never holds up another. Requests are non-blocking
+// descriptors, so a goroutine that waits (for the body, for a slow
+// client, in time.Sleep, on a channel) parks in the Go runtime, which
+// waits for all of them at once in poll_oneoff: one instance serves
+// thousands of slow requests. The request and response
 // mapping is the same as a reactor's; a panic is printed to stderr and
 // answered with 500 when nothing was sent yet. Serve returns when the
 // server stops.
@@ -128,7 +129,7 @@ func (a appHandler) serve(f *reqFD) int32 {
 //
 // In a command (scheduler style: main calls Serve), the host sets
 // PTSEVENT_GATEWAY_FD to its request listener and Serve blocks: it accepts
-// requests and serves each on its own goroutine, until the host closes the
+// requests and serves them on goroutines, until the host closes the
 // listener (the server stops), when it returns. Without
 // PTSEVENT_GATEWAY_FD, Serve returns at once here too.
 func Serve(h http.Handler) {
