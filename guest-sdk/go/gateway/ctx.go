@@ -92,18 +92,7 @@ func (c *Ctx) Env(key string) string {
 
 // LookupEnv returns the value of environ key and whether the request has
 // it.
-func (c *Ctx) LookupEnv(key string) (string, bool) {
-	for env := c.env; ; {
-		k, v, rest, ok := nextPair(env)
-		if !ok {
-			return "", false
-		}
-		if strEq(k, key) {
-			return v, true
-		}
-		env = rest
-	}
-}
+func (c *Ctx) LookupEnv(key string) (string, bool) { return lookupEnv(c.env, key) }
 
 // VisitEnv calls fn for each environ key and value, in the host's order.
 func (c *Ctx) VisitEnv(fn func(key, value string)) {
@@ -118,16 +107,16 @@ func (c *Ctx) VisitEnv(fn func(key, value string)) {
 }
 
 // Method is the request method (REQUEST_METHOD).
-func (c *Ctx) Method() string { return cgiValue(c.env, "REQUEST_METHOD") }
+func (c *Ctx) Method() string { return c.Env("REQUEST_METHOD") }
 
 // Path is the percent-decoded path (PATH_INFO).
-func (c *Ctx) Path() string { return cgiValue(c.env, "PATH_INFO") }
+func (c *Ctx) Path() string { return c.Env("PATH_INFO") }
 
 // Query is the raw query string, without "?" (QUERY_STRING).
-func (c *Ctx) Query() string { return cgiValue(c.env, "QUERY_STRING") }
+func (c *Ctx) Query() string { return c.Env("QUERY_STRING") }
 
 // RequestURI is the request target as the client sent it (REQUEST_URI).
-func (c *Ctx) RequestURI() string { return cgiValue(c.env, "REQUEST_URI") }
+func (c *Ctx) RequestURI() string { return c.Env("REQUEST_URI") }
 
 // Header returns the value of request header name, matched without regard
 // to case ("content-type", "X-Forwarded-For"); repeated headers come

@@ -27,20 +27,20 @@ func nextPair(env string) (k, v, rest string, ok bool) {
 	return env[:i], env[i+1 : j], env[j+1:], true
 }
 
-// cgiValue returns the value of key in env, or "": Env for the keys of 8
-// to 16 bytes the Ctx accessors read (keyIs), in one call.
-func cgiValue(env, key string) string {
+// lookupEnv returns the value of key in env and whether env has it: one
+// call, two indexNUL per pair and a word-wise compare.
+func lookupEnv(env, key string) (string, bool) {
 	for i := 0; ; {
 		k := indexNUL(env, i)
 		if k < 0 {
-			return ""
+			return "", false
 		}
 		v := indexNUL(env, k+1)
 		if v < 0 {
-			return ""
+			return "", false
 		}
-		if keyIs(env[i:k], key) {
-			return env[k+1 : v]
+		if k-i == len(key) && strEq(env[i:k], key) { // most keys differ in length: no call
+			return env[k+1 : v], true
 		}
 		i = v + 1
 	}

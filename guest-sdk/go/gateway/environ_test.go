@@ -25,7 +25,7 @@ func refLookup(env, key string) (string, bool) {
 	}
 }
 
-// FuzzEnvironLookup checks cgiValue, Ctx.LookupEnv and newRequest against
+// FuzzEnvironLookup checks Ctx.LookupEnv, its accessors and newRequest against
 // arbitrary environs: the same answers as refLookup, and no panic (the
 // helpers read memory eight bytes at a time; an off-by-one would read
 // past the string).
@@ -40,9 +40,11 @@ func FuzzEnvironLookup(f *testing.F) {
 		if got, ok := c.LookupEnv(key); got != want || ok != wantOK {
 			t.Fatalf("LookupEnv(%q) in %q = %q, %v; want %q, %v", key, env, got, ok, want, wantOK)
 		}
-		for _, k := range []string{"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "REQUEST_URI"} {
-			if got, _ := refLookup(env, k); cgiValue(env, k) != got {
-				t.Fatalf("cgiValue(%q) in %q = %q, want %q", k, env, cgiValue(env, k), got)
+		for k, got := range map[string]string{
+			"REQUEST_METHOD": c.Method(), "PATH_INFO": c.Path(), "QUERY_STRING": c.Query(), "REQUEST_URI": c.RequestURI(),
+		} {
+			if want, _ := refLookup(env, k); got != want {
+				t.Fatalf("the accessor of %s in %q = %q, want %q", k, env, got, want)
 			}
 		}
 		newRequest([]byte(env), &reqFD{fd: 3}) // must not panic
