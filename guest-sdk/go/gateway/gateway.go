@@ -113,12 +113,17 @@ type appHandler struct {
 	ctx func(*Ctx)
 }
 
-// serve serves the request on f; it returns what pts_handle returns.
+// serve serves the request on f; it returns what pts_handle returns (1
+// when no handler was registered).
 func (a appHandler) serve(f *reqFD) int32 {
-	if a.ctx != nil {
+	switch {
+	case a.ctx != nil:
 		return serveCtx(a.ctx, f)
+	case a.h != nil:
+		return serveRequest(a.h, f)
 	}
-	return serveRequest(a.h, f)
+	fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve or gateway.ServeCtx from an init function")
+	return 1
 }
 
 // Serve runs h as the app's handler (nil means http.DefaultServeMux).
@@ -316,14 +321,7 @@ func Handle(fd int32) int32 { return handle(fd) }
 func handle(fd int32) int32 {
 	f := &reactorFD
 	f.fd = fd
-	switch {
-	case app.ctx != nil:
-		return serveCtx(app.ctx, f)
-	case app.h != nil:
-		return serveRequest(app.h, f)
-	}
-	fmt.Fprintln(os.Stderr, "gateway: no handler: call gateway.Serve or gateway.ServeCtx from an init function")
-	return 1
+	return app.serve(f)
 }
 
 // serveRequest serves the request on f with h and returns what pts_handle
