@@ -135,8 +135,9 @@ test: deps wasm
 # bench/cmd/runbench serves a hello world with ptsevent serve (Go reactor
 # guest on net/http and on the Ctx mapping, Go scheduler guest, C reactor
 # guest, each backend) and its peers (net/http, fasthttp, http-wasm-host-go,
-# gevent, nginx) pinned away from wrk, in five interleaved rounds
-# (medians), holds 10k keep-alive connections in one Go scheduler guest
+# gevent, nginx) pinned away from wrk, in three interleaved rounds
+# (medians), judges the issue's targets in a paired section (the guests,
+# fasthttp and net/http side by side, 12 cycles of short runs), holds 10k keep-alive connections in one Go scheduler guest
 # (ptsevent run and ptsevent serve, --max-fds), and writes bench/results/latest.md, latest.png
 # and readme-snippet.md (the README's Performance section). bench/ is its own
 # module (its peers' dependencies stay out of go.mod). Peers apt cannot

@@ -5,14 +5,16 @@
 // Every HTTP server (ptsevent serve on each backend with the hello app in
 // both gateway styles: the Go reactor and the C reactor (blocking style)
 // and the Go scheduler guest; Go net/http, fasthttp, http-wasm-host-go,
-// gevent's pywsgi, nginx) is measured in -rounds interleaved rounds (5 by
+// gevent's pywsgi, nginx) is measured in -rounds interleaved rounds (3 by
 // default): each round starts every server in turn, pinned to the server
 // CPUs, polls it until it answers GET / with "Hello, World!\n", warms it
 // up, loads it with wrk pinned to the other CPUs once at each connection
 // count, and stops it. The report gives, per server and connection count,
 // the median req/s over the rounds (with the median run's p50 and p99) and
-// the spread; the issue's targets (guest vs fasthttp and net/http) are
-// judged on the median of the per-round ratios, so a slow minute of the
+// the spread. The issue's targets (guest vs fasthttp and net/http) are
+// judged in a paired section (paired.go): the servers they name run side
+// by side and are loaded in -cycles cycles of short runs, and a target is
+// judged on the median of the per-cycle ratios, so a slow minute of the
 // shared machine cannot flip them. A peer that cannot be built, installed
 // or started is reported missing with the reason. Then 10k keep-alive
 // connections are held by one Go scheduler guest, through the CLI (`ptsevent run --max-fds` with an unmodified
@@ -22,7 +24,7 @@
 // bench/results/latest.md with a bar chart, latest.png, and
 // readme-snippet.md, the README's Performance section from this run.
 //
-//	make bench                              # everything, about 11 minutes on 2 cores
+//	make bench                              # everything, about 20 minutes on 2 cores
 //	build/bench/runbench -h                 # flags, e.g. -only, -rounds, -duration
 package main
 
@@ -40,25 +42,27 @@ import (
 )
 
 type config struct {
-	root       string // repository root
-	benchDir   string // root/bench
-	buildDir   string // root/build/bench: peer binaries, logs
-	outDir     string // where latest.md and latest.png go
-	conns      []int
-	duration   time.Duration
-	warmup     time.Duration
-	rounds     int      // interleaved rounds of the HTTP section
-	backends   []string // bin/ptsevent's backends (set by runPeers)
-	only       *regexp.Regexp
-	microFile  string
-	skipMicro  bool
-	skipC10K   bool
-	c10kConns  int
-	benchtime  string
-	pin        pinning
-	startedAt  time.Time
-	invocation string
-	changed    []string // flags that make this run not the standard full one
+	root          string // repository root
+	benchDir      string // root/bench
+	buildDir      string // root/build/bench: peer binaries, logs
+	outDir        string // where latest.md and latest.png go
+	conns         []int
+	duration      time.Duration
+	warmup        time.Duration
+	rounds        int           // interleaved rounds of the HTTP section
+	cycles        int           // cycles of the paired section (0: none; the targets come from the rounds)
+	cycleDuration time.Duration // wrk run length in the paired section
+	backends      []string      // bin/ptsevent's backends (set by runPeers)
+	only          *regexp.Regexp
+	microFile     string
+	skipMicro     bool
+	skipC10K      bool
+	c10kConns     int
+	benchtime     string
+	pin           pinning
+	startedAt     time.Time
+	invocation    string
+	changed       []string // flags that make this run not the standard full one
 }
 
 // partial says how this run differs from the standard `make bench` run
@@ -84,7 +88,9 @@ func main() {
 	flag.StringVar(&conns, "conns", "64,256", "wrk connection counts, comma-separated")
 	flag.DurationVar(&c.duration, "duration", 6*time.Second, "wrk run length per connection count")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "wrk warm-up at every start of a server (at the first connection count)")
-	flag.IntVar(&c.rounds, "rounds", 5, "interleaved rounds of the HTTP section: each starts and measures every server once; the report gives medians over the rounds")
+	flag.IntVar(&c.rounds, "rounds", 3, "interleaved rounds of the HTTP section: each starts and measures every server once; the report gives medians over the rounds")
+	flag.IntVar(&c.cycles, "cycles", 12, "cycles of the paired section that judges the targets (the servers they name run side by side; each cycle loads each once per connection count); 0 judges them on the rounds")
+	flag.DurationVar(&c.cycleDuration, "cycle-duration", 2*time.Second, "wrk run length in the paired section")
 	flag.StringVar(&only, "only", "", "run only the HTTP peers whose name matches this regexp")
 	flag.StringVar(&c.microFile, "micro", "", "read micro-benchmark output (go test -bench) from `FILE` instead of running it")
 	flag.BoolVar(&c.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
@@ -95,7 +101,7 @@ func main() {
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "only", "skip-micro", "skip-c10k", "duration", "warmup", "rounds", "conns", "c10k":
+		case "only", "skip-micro", "skip-c10k", "duration", "warmup", "rounds", "cycles", "cycle-duration", "conns", "c10k":
 			if f.Value.String() == f.DefValue {
 				return
 			}
@@ -105,6 +111,9 @@ func main() {
 
 	if c.rounds < 1 {
 		log.Fatalf("bad -rounds %d: at least 1", c.rounds)
+	}
+	if c.cycles < 0 || c.cycles > 0 && c.cycleDuration < time.Second {
+		log.Fatalf("bad -cycles %d or -cycle-duration %v: cycles at least 0, runs at least 1s", c.cycles, c.cycleDuration)
 	}
 	c.startedAt = time.Now()
 	c.invocation = strings.Join(append([]string{"runbench"}, os.Args[1:]...), " ")
@@ -147,8 +156,10 @@ func main() {
 
 	log.Printf("pinning: %s", c.pin.describe())
 	t0 := time.Now()
-	rep.peers = runPeers(ctx, &c)
+	var prepared []*peer
+	rep.peers, prepared = runPeers(ctx, &c)
 	rep.httpElapsed = time.Since(t0)
+	rep.paired = runPaired(ctx, &c, prepared)
 	if !c.skipC10K {
 		rep.c10k = runC10K(ctx, &c)
 	}

@@ -319,7 +319,10 @@ func allPeers(backends []string) []*peer {
 // every round, so start-up and warm-up effects weigh equally on every
 // peer and every round, and slow drifts of the shared machine's speed hit
 // every peer alike instead of whichever ran during them.
-func runPeers(ctx context.Context, c *config) []peerResult {
+//
+// It returns the results and the prepared peers (nil where missing), in
+// the same order, for the paired section.
+func runPeers(ctx context.Context, c *config) ([]peerResult, []*peer) {
 	var results []peerResult
 	var peers []*peer // peers[i] measures results[i]; nil when missing
 	bes, def := backends(ctx, c)
@@ -364,7 +367,7 @@ func runPeers(ctx context.Context, c *config) []peerResult {
 			res.failed = nil
 		}
 	}
-	return results
+	return results, peers
 }
 
 // measure starts p, waits until it answers, warms it up and runs wrk once

@@ -54,6 +54,7 @@ type report struct {
 	cfg         *config
 	machine     machine
 	peers       []peerResult
+	paired      *pairedResult // the targets' section; nil when not run
 	c10k        []c10kResult
 	micro       *microReport
 	elapsed     time.Duration
@@ -186,16 +187,35 @@ func (r *report) roundsTable() string {
 // method is how the HTTP section measures, in a sentence or three.
 func (r *report) method() string {
 	c := r.cfg
-	return fmt.Sprintf("%d interleaved rounds: each round starts every server in turn (the order of the table), waits until it answers, warms it up for %v at %d connections, runs wrk once for %v at each of %s connections and stops it, so each server is started %d times and every start has its own warm-up; a slow stretch of the shared machine lands on every server instead of on whichever ran during it. Per server and connection count the tables give the **median** req/s over the rounds, p50 and p99 of that median run (for an even number of rounds the lower middle one), and the spread (lowest–highest req/s, and its width over the median), and the median over the rounds of the server's CPU time (user + system, its whole process group) per request. Ratios to the baseline are ratios of medians; the targets are judged on the median of the per-round ratios (peer over reference in the same round).",
-		c.rounds, c.warmup, c.conns[0], c.duration, joinInts(c.conns), c.rounds)
+	judged := " The targets are judged on the median of the per-round ratios (peer over reference in the same round)."
+	if r.paired != nil {
+		judged = " The targets are judged in a paired section of their own (see Targets)."
+	}
+	return fmt.Sprintf("%d interleaved rounds: each round starts every server in turn (the order of the table), waits until it answers, warms it up for %v at %d connections, runs wrk once for %v at each of %s connections and stops it, so each server is started %d times and every start has its own warm-up; a slow stretch of the shared machine lands on every server instead of on whichever ran during it. Per server and connection count the tables give the **median** req/s over the rounds, p50 and p99 of that median run (for an even number of rounds the lower middle one), and the spread (lowest–highest req/s, and its width over the median), and the median over the rounds of the server's CPU time (user + system, its whole process group) per request. Ratios to the baseline are ratios of medians.%s",
+		c.rounds, c.warmup, c.conns[0], c.duration, joinInts(c.conns), c.rounds, judged)
 }
 
-// failedList lists the rounds that failed for a peer measured in others.
+// targetIntro is the paragraph above the Targets table.
+func (r *report) targetIntro() string {
+	const what = "The issue's targets: the hello guest serves at least 0.9× native fasthttp's and at least 1.5× native Go net/http's req/s."
+	if r.paired == nil {
+		return fmt.Sprintf("%s Each ratio is the guest's req/s over the native peer's **in the same round**; the table gives the median of the %d per-round ratios (bold) and the rounds in order. Met means the median reaches the target at every connection count.\n\n", what, r.cfg.rounds)
+	}
+	return fmt.Sprintf("%s %s The table gives the median of the per-cycle ratios (bold), the middle half of them (lower to upper quartile) and how many cycles fell below the target. Met means the median reaches the target at every connection count. The logs are build/bench/logs/SERVER.paired.log and .wrk.txt.\n\n", what, r.pairedMethod())
+}
+
+// failedList lists the rounds that failed for a peer measured in others,
+// and the servers that failed in the paired section.
 func (r *report) failedList() string {
 	var b strings.Builder
 	for _, p := range r.peers {
 		for _, f := range p.failed {
 			fmt.Fprintf(&b, "- **%s**, %s\n", p.name, f)
+		}
+	}
+	if r.paired != nil {
+		for _, f := range r.paired.failed {
+			fmt.Fprintf(&b, "- paired section: %s\n", f)
 		}
 	}
 	return b.String()
@@ -378,7 +398,7 @@ func (r *report) markdown() string {
 	}
 	if tt := r.targetTable(); tt != "" {
 		b.WriteString("## Targets\n\n")
-		fmt.Fprintf(&b, "The issue's targets: the hello guest serves at least 0.9× native fasthttp's and at least 1.5× native Go net/http's req/s. Each ratio is the guest's req/s over the native peer's **in the same round**; the table gives the median of the %d per-round ratios (bold) and the rounds in order. Met means the median reaches the target at every connection count.\n\n", r.cfg.rounds)
+		b.WriteString(r.targetIntro())
 		b.WriteString(tt)
 		b.WriteString("\n")
 	}
@@ -392,6 +412,12 @@ func (r *report) markdown() string {
 		b.WriteString("### Every round\n\n")
 		b.WriteString("req/s of each run; the logs are build/bench/logs/SERVER.rROUND.log and .wrk.txt.\n\n")
 		b.WriteString(r.roundsTable())
+		b.WriteString("\n")
+	}
+	if r.paired != nil {
+		b.WriteString("### Paired section, every cycle\n\n")
+		b.WriteString("req/s of each run of the section that judges the targets (see Targets); – is a run that failed.\n\n")
+		b.WriteString(r.pairedTable())
 		b.WriteString("\n")
 	}
 	if fl := r.failedList(); fl != "" {
@@ -440,11 +466,11 @@ func (r *report) terminalSummary() string {
 		}
 	}
 	if ts := r.targetResults(); len(ts) > 0 {
-		b.WriteString("\ntargets (median of the per-round ratios; the rounds in order):\n")
+		fmt.Fprintf(&b, "\ntargets (%s):\n", r.targetColumn())
 		for _, t := range ts {
 			fmt.Fprintf(&b, "  %-44s >= %.2fx:", t.label+" vs "+t.refLabel, t.min)
 			for _, a := range t.perConns {
-				fmt.Fprintf(&b, "  @%d %s", a.conns, strings.ReplaceAll(fmtTargetAt(a), "**", ""))
+				fmt.Fprintf(&b, "  @%d %s", a.conns, strings.ReplaceAll(fmtTargetAt(a, t.min), "**", ""))
 			}
 			fmt.Fprintf(&b, "  %s\n", strings.ReplaceAll(t.verdict(), "**", ""))
 		}
@@ -488,6 +514,13 @@ func (r *report) failures() []string {
 		}
 		for _, f := range p.failed {
 			bad = append(bad, p.name+", "+oneLine(f))
+		}
+	}
+	if r.paired != nil {
+		for _, f := range r.paired.failed {
+			if strings.HasPrefix(f, "ptsevent") {
+				bad = append(bad, "paired section: "+oneLine(f))
+			}
 		}
 	}
 	if r.micro != nil && len(r.micro.problems) > 0 {

@@ -192,9 +192,10 @@ type targetResult struct {
 
 type targetAt struct {
 	conns  int
-	total  int // rounds run
+	total  int    // rounds or cycles run
+	unit   string // "round" or "cycle"
 	rounds []roundRatio
-	median float64 // of the per-round ratios; NaN when none
+	median float64 // of the per-round (per-cycle) ratios; NaN when none
 }
 
 func (t targetResult) met() bool {
@@ -244,8 +245,15 @@ func (r *report) targetResults() []targetResult {
 		}
 		if tr.missing == "" {
 			for _, n := range c.conns {
-				rs := roundRatios(p, ref, c.rounds, n)
-				tr.perConns = append(tr.perConns, targetAt{conns: n, total: c.rounds, rounds: rs, median: median(ratioValues(rs))})
+				a := targetAt{conns: n, total: c.rounds, unit: "round"}
+				if r.paired.has(t.peer, t.ref) {
+					a.total, a.unit = r.paired.cycles, "cycle"
+					a.rounds = r.paired.cycleRatios(t.peer, t.ref, n)
+				} else {
+					a.rounds = roundRatios(p, ref, c.rounds, n)
+				}
+				a.median = median(ratioValues(a.rounds))
+				tr.perConns = append(tr.perConns, a)
 			}
 		}
 		out = append(out, tr)
@@ -273,7 +281,7 @@ func (r *report) targetTable() string {
 	b.WriteString("| guest vs native peer | target |")
 	sep := "|---|---:|"
 	for _, n := range r.cfg.conns {
-		fmt.Fprintf(&b, " @%d: median of per-round ratios (rounds 1…%d) |", n, r.cfg.rounds)
+		fmt.Fprintf(&b, " @%d: %s |", n, r.targetColumn())
 		sep += "---|"
 	}
 	b.WriteString(" verdict |\n" + sep + "---|\n")
@@ -283,18 +291,36 @@ func (r *report) targetTable() string {
 			b.WriteString(strings.Repeat(" – |", len(r.cfg.conns)))
 		}
 		for _, a := range t.perConns {
-			fmt.Fprintf(&b, " %s |", fmtTargetAt(a))
+			fmt.Fprintf(&b, " %s |", fmtTargetAt(a, t.min))
 		}
 		fmt.Fprintf(&b, " %s |\n", t.verdict())
 	}
 	return b.String()
 }
 
-// fmtTargetAt is "**0.93×** (0.91, 0.93, 0.97)", the rounds in order; a
-// round that did not measure both peers is "–".
-func fmtTargetAt(a targetAt) string {
+// fmtTargetAt is "**0.93×** (0.91, 0.93, 0.97)", the rounds in order, a
+// round that did not measure both peers shown as "–"; with more than six
+// rounds or cycles, "**0.93×** (0.90–0.96; 2 of 12 below)": the middle
+// half of the ratios (from the lower to the upper quartile) and how many
+// fall below the target.
+func fmtTargetAt(a targetAt, target float64) string {
 	if math.IsNaN(a.median) {
 		return "n/a"
+	}
+	if a.total > 6 {
+		v := ratioValues(a.rounds)
+		slices.Sort(v)
+		below := 0
+		for _, x := range v {
+			if x < target {
+				below++
+			}
+		}
+		missed := ""
+		if len(v) < a.total {
+			missed = fmt.Sprintf(", %d of %d %ss measured", len(v), a.total, a.unit)
+		}
+		return fmt.Sprintf("**%.2f×** (%.2f–%.2f; %d of %d below%s)", a.median, quantile(v, 0.25), quantile(v, 0.75), below, len(v), missed)
 	}
 	rs := make([]string, a.total)
 	for i := range rs {
@@ -304,4 +330,17 @@ func fmtTargetAt(a targetAt) string {
 		rs[x.round-1] = fmt.Sprintf("%.2f", x.v)
 	}
 	return fmt.Sprintf("**%.2f×** (%s)", a.median, strings.Join(rs, ", "))
+}
+
+// quantile of sorted v by linear interpolation between closest ranks.
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	pos := q * float64(len(v)-1)
+	i := int(pos)
+	if i+1 >= len(v) {
+		return v[len(v)-1]
+	}
+	return v[i] + (pos-float64(i))*(v[i+1]-v[i])
 }

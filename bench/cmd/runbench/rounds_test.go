@@ -64,7 +64,7 @@ func TestTargetsPerRound(t *testing.T) {
 	if !tr.met() || tr.verdict() != "**met**" {
 		t.Errorf("verdict %q", tr.verdict())
 	}
-	if s := fmtTargetAt(tr.perConns[0]); s != "**0.94×** (0.95, 0.94, 0.91)" {
+	if s := fmtTargetAt(tr.perConns[0], 0.9); s != "**0.94×** (0.95, 0.94, 0.91)" {
 		t.Errorf("fmtTargetAt %q", s)
 	}
 	if tt := r.targetTable(); !strings.Contains(tt, "C reactor guest, epoll vs fasthttp") {
@@ -73,7 +73,66 @@ func TestTargetsPerRound(t *testing.T) {
 	// A round that measured only one of the two is left out, shown as –.
 	r.peers[1].rounds[2] = nil
 	tr = r.targetResults()[0]
-	if s := fmtTargetAt(tr.perConns[0]); s != "**0.94×** (0.95, 0.94, –)" {
+	if s := fmtTargetAt(tr.perConns[0], 0.9); s != "**0.94×** (0.95, 0.94, –)" {
 		t.Errorf("with a missing round: %q", s)
+	}
+}
+
+func TestTargetsPaired(t *testing.T) {
+	c := &config{conns: []int{64}, rounds: 1, backends: []string{"epoll"}}
+	guest := ptseventName(cReactor, "epoll")
+	run := func(rps ...float64) map[int][]loadResult {
+		var rs []loadResult
+		for _, v := range rps {
+			rs = append(rs, loadResult{Conns: 64, RPS: v})
+		}
+		return map[int][]loadResult{64: rs}
+	}
+	r := &report{cfg: c,
+		peers: []peerResult{
+			// The one round says 0.5: the paired cycles decide instead.
+			{name: guest, rounds: [][]loadResult{{{Conns: 64, RPS: 50}}}},
+			{name: fastHTTPName, rounds: [][]loadResult{{{Conns: 64, RPS: 100}}}},
+		},
+		paired: &pairedResult{cycles: 8, runs: map[string]map[int][]loadResult{
+			// Cycle 3 failed for the guest (0): left out. Cycle 5 is slow
+			// for both: its ratio stays put.
+			guest:        run(95, 88, 0, 101, 47, 93, 99, 85),
+			fastHTTPName: run(100, 100, 100, 100, 50, 100, 100, 100),
+		}},
+	}
+	ts := r.targetResults()
+	if len(ts) != 1 {
+		t.Fatalf("%d targets, want 1", len(ts))
+	}
+	a := ts[0].perConns[0]
+	// Ratios 0.95 0.88 1.01 0.94 0.93 0.99 0.85: sorted 0.85 0.88 0.93
+	// 0.94 0.95 0.99 1.01, median 0.94.
+	if a.unit != "cycle" || len(a.rounds) != 7 || math.Abs(a.median-0.94) > 1e-9 {
+		t.Fatalf("per-cycle: %+v", a)
+	}
+	if !ts[0].met() {
+		t.Errorf("verdict %q", ts[0].verdict())
+	}
+	want := "**0.94×** (0.91–0.97; 2 of 7 below, 7 of 8 cycles measured)"
+	if s := fmtTargetAt(a, 0.9); s != want {
+		t.Errorf("fmtTargetAt %q, want %q", s, want)
+	}
+	// Without the paired section the round decides.
+	r.paired = nil
+	if ts := r.targetResults(); ts[0].met() || ts[0].perConns[0].unit != "round" {
+		t.Errorf("rounds: %+v", ts[0])
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	v := []float64{1, 2, 3, 4, 5}
+	for _, tc := range []struct{ q, want float64 }{{0, 1}, {0.25, 2}, {0.5, 3}, {0.75, 4}, {1, 5}, {0.1, 1.4}} {
+		if got := quantile(v, tc.q); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("quantile(%v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	if !math.IsNaN(quantile(nil, 0.5)) {
+		t.Error("empty: want NaN")
 	}
 }

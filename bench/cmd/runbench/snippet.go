@@ -32,7 +32,11 @@ func (r *report) readmeSnippet() string {
 
 	fmt.Fprintf(&b, "**Method:** %s\n\n", r.method())
 	if tt := r.targetTable(); tt != "" {
-		fmt.Fprintf(&b, "**Targets** (the issue's: the hello guest at least 0.9× native fasthttp and 1.5× native net/http; per-round ratios, their median in bold):\n\n%s\n", tt)
+		if r.paired != nil {
+			fmt.Fprintf(&b, "**Targets** (the issue's: the hello guest at least 0.9× native fasthttp and 1.5× native net/http). %s\n\n%s\n", r.pairedMethod(), tt)
+		} else {
+			fmt.Fprintf(&b, "**Targets** (the issue's: the hello guest at least 0.9× native fasthttp and 1.5× native net/http; per-round ratios, their median in bold):\n\n%s\n", tt)
+		}
 	}
 
 	// The table: one row per server, the connection counts side by side.

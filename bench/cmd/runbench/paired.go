@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The targets compare two servers whose req/s are within a few
+// percent of each other, on a shared VM where one server's req/s moves by
+// 10–25% between runs a minute apart. The rounds (runPeers) measure a
+// guest and its reference minutes apart, so a slow minute decides a
+// round's ratio. The paired section measures only the servers the targets
+// name, all started once and left running side by side (an idle server
+// costs nothing), in cycles of short wrk runs: every cycle runs each
+// server once per connection count, in the table's order on odd cycles
+// and reversed on even ones, so a guest and its reference are measured
+// seconds apart and neither always goes first. A target is judged on the
+// median over the cycles of guest req/s over reference req/s in the same
+// cycle.
+
+// pairedResult is the paired section's runs.
+type pairedResult struct {
+	names []string // the servers, in the order of the table
+	// runs[name][conns][k] is cycle k's run (RPS 0 when it failed).
+	runs    map[string]map[int][]loadResult
+	cycles  int
+	failed  []string // "NAME: cycle 3: exited …"
+	elapsed time.Duration
+}
+
+// cycleRatios are p's req/s over ref's at conns, cycle by cycle, in the
+// cycles that measured both.
+func (pr *pairedResult) cycleRatios(p, ref string, conns int) []roundRatio {
+	if pr == nil {
+		return nil
+	}
+	a, b := pr.runs[p][conns], pr.runs[ref][conns]
+	var out []roundRatio
+	for k := 0; k < min(len(a), len(b)); k++ {
+		if a[k].RPS > 0 && b[k].RPS > 0 {
+			out = append(out, roundRatio{k + 1, a[k].RPS / b[k].RPS})
+		}
+	}
+	return out
+}
+
+// has says whether the section ran both servers.
+func (pr *pairedResult) has(p, ref string) bool {
+	return pr != nil && pr.runs[p] != nil && pr.runs[ref] != nil
+}
+
+// pairedServer is one running server of the section.
+type pairedServer struct {
+	p   *peer
+	srv *server
+	url string
+	log string // the wrk log
+}
+
+// runPaired runs the paired section over the prepared peers (nil when
+// missing) that some target names; nil when no target has both servers.
+func runPaired(ctx context.Context, c *config, peers []*peer) *pairedResult {
+	if c.cycles < 1 {
+		return nil
+	}
+	byName := map[string]*peer{}
+	for _, p := range peers {
+		if p != nil {
+			byName[p.name] = p
+		}
+	}
+	want := map[string]bool{}
+	for _, t := range targets(c.backends) {
+		if byName[t.peer] != nil && byName[t.ref] != nil {
+			want[t.peer], want[t.ref] = true, true
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	pr := &pairedResult{runs: map[string]map[int][]loadResult{}, cycles: c.cycles}
+	waitQuiet(30 * time.Second)
+	var running []*pairedServer
+	defer func() {
+		for _, s := range running {
+			s.srv.stop(5 * time.Second)
+		}
+	}()
+	for _, p := range peers {
+		if p == nil || !want[p.name] {
+			continue
+		}
+		s, err := startPaired(c, p)
+		if err != nil {
+			pr.failed = append(pr.failed, fmt.Sprintf("%s: %v", p.name, err))
+			log.Printf("   %s failed: %v", p.name, err)
+			continue
+		}
+		running = append(running, s)
+		pr.names = append(pr.names, p.name)
+		pr.runs[p.name] = map[int][]loadResult{}
+	}
+	for _, s := range running {
+		if c.warmup > 0 {
+			if _, err := runWrk(ctx, c, s.url, c.conns[0], c.warmup, s.log, s.srv.pid()); err != nil {
+				log.Printf("   %s warm-up: %v", s.p.name, err)
+			}
+		}
+	}
+	for k := 1; k <= c.cycles; k++ {
+		order := slices.Clone(running)
+		if k%2 == 0 {
+			slices.Reverse(order)
+		}
+		log.Printf("== paired cycle %d/%d", k, c.cycles)
+		for _, n := range c.conns {
+			for _, s := range order {
+				r := loadResult{Conns: n}
+				if err := s.alive(); err != nil {
+					pr.failedOnce(s.p.name, k, err)
+				} else if got, err := runWrk(ctx, c, s.url, n, c.cycleDuration, s.log, s.srv.pid()); err != nil {
+					pr.failedOnce(s.p.name, k, err)
+				} else {
+					r = got
+				}
+				pr.runs[s.p.name][n] = append(pr.runs[s.p.name][n], r)
+			}
+		}
+	}
+	pr.elapsed = time.Since(t0)
+	return pr
+}
+
+// failedOnce records a server's first failure (it is not retried: a
+// server that exited stays down for the later cycles).
+func (pr *pairedResult) failedOnce(name string, cycle int, err error) {
+	for _, f := range pr.failed {
+		if strings.HasPrefix(f, name+":") {
+			return
+		}
+	}
+	pr.failed = append(pr.failed, fmt.Sprintf("%s: cycle %d: %v", name, cycle, err))
+	log.Printf("   %s failed in cycle %d: %v", name, cycle, err)
+}
+
+// startPaired starts p on a port of its own and waits until it answers;
+// its logs are logs/SLUG.paired.log and .wrk.txt.
+func startPaired(c *config, p *peer) (*pairedServer, error) {
+	dir, err := os.MkdirTemp("", "runbench-"+slugify(p.name)+"-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := p.argv(c, port, dir)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Join(c.buildDir, "logs", slugify(p.name)+".paired")
+	os.Remove(base + ".wrk.txt")
+	srv, err := startServer(c.pin.serverCmd(argv), c.root, p.env, base+".log")
+	if err != nil {
+		return nil, fmt.Errorf("failed to start: %v", err)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	if err := srv.waitReady(url, 30*time.Second); err != nil {
+		srv.stop(5 * time.Second)
+		return nil, fmt.Errorf("failed to start: %v", err)
+	}
+	return &pairedServer{p: p, srv: srv, url: url, log: base + ".wrk.txt"}, nil
+}
+
+func (s *pairedServer) alive() error {
+	select {
+	case <-s.srv.exited:
+		return fmt.Errorf("exited (%v): %s", s.srv.err, oneLine(s.srv.logTail(5)))
+	default:
+		return nil
+	}
+}
+
+// pairedMethod says how the paired section measured, for the report.
+func (r *report) pairedMethod() string {
+	c, pr := r.cfg, r.paired
+	return fmt.Sprintf("The targets come from a section of their own (%v): the %d servers they name run side by side, all pinned to the server CPUs and started once, and are loaded in %d cycles; each cycle runs wrk for %v on each server at each of %s connections, in the table's order on odd cycles and reversed on even ones. A ratio is the guest's req/s over the native peer's **in the same cycle**, seconds apart, so a slow stretch of the shared machine weighs on both; the target is judged on the median over the cycles.",
+		pr.elapsed.Round(time.Second), len(pr.names), pr.cycles, c.cycleDuration, joinInts(c.conns))
+}
+
+// pairedTable is every run of the paired section, req/s cycle by cycle,
+// in Markdown (the order of runs inside a cycle alternates, see
+// pairedMethod).
+func (r *report) pairedTable() string {
+	pr := r.paired
+	var b strings.Builder
+	b.WriteString("| server | conns |")
+	sep := "|---|---:|"
+	for k := 1; k <= pr.cycles; k++ {
+		fmt.Fprintf(&b, " %d |", k)
+		sep += "---:|"
+	}
+	b.WriteString("\n" + sep + "\n")
+	for _, name := range pr.names {
+		for _, n := range r.cfg.conns {
+			fmt.Fprintf(&b, "| %s | %d |", name, n)
+			for _, run := range pr.runs[name][n] {
+				if run.RPS > 0 {
+					fmt.Fprintf(&b, " %s |", fmtRPS(run.RPS))
+				} else {
+					b.WriteString(" – |")
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// targetColumn describes a Targets column's figures.
+func (r *report) targetColumn() string {
+	switch {
+	case r.paired == nil:
+		return fmt.Sprintf("median of per-round ratios (rounds 1…%d)", r.cfg.rounds)
+	case r.paired.cycles > 6:
+		return "median of per-cycle ratios (middle half; cycles below target)"
+	default:
+		return fmt.Sprintf("median of per-cycle ratios (cycles 1…%d)", r.paired.cycles)
+	}
+}
