@@ -382,3 +382,34 @@ func BenchmarkWait(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkJobs is one short job started with Go, in bursts of 64 queued in
+// one turn (as when 64 connections become readable at once): the cost of
+// dispatching a job onto a pooled coroutine and of its end, per job.
+func BenchmarkJobs(b *testing.B) {
+	const burst = 64
+	for _, name := range evloop.Backends() {
+		b.Run(name, func(b *testing.B) {
+			loop, err := evloop.New(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { loop.Stop(); _ = loop.Run() }() // Run closes the loop
+			ran := 0
+			job := func(*evloop.Task) { ran++ }
+			b.ResetTimer()
+			for done := 0; done < b.N; done += burst {
+				for range min(burst, b.N-done) {
+					loop.Go(job)
+				}
+				if err := loop.RunOnce(0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if ran != b.N {
+				b.Fatalf("ran %d jobs, want %d", ran, b.N)
+			}
+		})
+	}
+}

@@ -49,8 +49,13 @@ type Loop struct {
 	// only when they run (see Go).
 	jobq    []func(*Task)
 	jobnext []func(*Task)
-	idle    []*Task // finished tasks kept for reuse (their coroutines live on)
-	ntasks  int     // tasks alive (running, runnable or parked), jobs queued included
+	// batch is the jobs runTasks is running, batch[batchPos:] those not
+	// started yet: a pooled task whose job ends takes the next one itself
+	// (Task.body) instead of switching back to the loop to be handed it.
+	batch    []func(*Task)
+	batchPos int
+	idle     []*Task // finished tasks kept for reuse (their coroutines live on)
+	ntasks   int     // tasks alive (running, runnable or parked), jobs queued included
 
 	mu     sync.Mutex
 	posted []func()

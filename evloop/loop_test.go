@@ -677,28 +677,46 @@ func testNotify(t *testing.T, l *Loop) {
 // testJobsShareCoroutine: jobs started together with Go take a coroutine
 // only when they run, so those that end without waiting all run on one,
 // while one that parks keeps its own and the rest move to another.
+// testJobsShareCoroutine: jobs queued in one turn start in order, and
+// those that end without waiting run on one coroutine (a pooled task whose
+// job ends takes the next job of the batch itself).
 func testJobsShareCoroutine(t *testing.T, l *Loop) {
 	const n = 50
-	got := make(chan map[*Task]int, 1)
+	type result struct {
+		seen    map[*Task]int
+		started []int
+		ended   []int
+	}
+	got := make(chan result, 1)
 	onLoop(t, l, func() {
-		seen := map[*Task]int{}
+		r := result{seen: map[*Task]int{}}
 		left := n
 		for i := range n {
 			l.Go(func(tk *Task) {
+				r.started = append(r.started, i)
 				if i == 10 {
 					tk.Yield() // parks: later jobs cannot use this coroutine
 				}
-				seen[tk]++
+				r.seen[tk]++
+				r.ended = append(r.ended, i)
 				if left--; left == 0 {
-					got <- seen
+					got <- r
 				}
 			})
 		}
 	})
 	select {
-	case seen := <-got:
-		if len(seen) != 2 {
-			t.Fatalf("%d jobs ran on %d coroutines, want 2 (one parked at job 10)", n, len(seen))
+	case r := <-got:
+		if len(r.seen) != 2 {
+			t.Fatalf("%d jobs ran on %d coroutines, want 2 (one parked at job 10)", n, len(r.seen))
+		}
+		for i, j := range r.started {
+			if i != j {
+				t.Fatalf("jobs started in the order %v, want the order they were queued in", r.started)
+			}
+		}
+		if r.ended[n-1] != 10 {
+			t.Fatalf("jobs ended in the order %v, want job 10 (which yielded) last", r.ended)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("jobs did not all run")

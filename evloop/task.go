@@ -141,18 +141,39 @@ func (t *Task) release() {
 }
 
 // body is the coroutine: it runs one job per resume from idle, forever.
+// When a pooled task's job ends while runTasks has jobs of its batch left,
+// the task runs the next one itself: the loop would hand it to this very
+// coroutine (the idle list is LIFO), after two coroutine switches.
 func (t *Task) body(yield func(struct{}) bool) {
 	t.yield = yield
 	for {
 		job := t.job
 		t.job = nil
 		job(t)
-		t.state = taskIdle
 		t.loop.ntasks--
+		if next := t.loop.nextBatchJob(t); next != nil {
+			t.job = next
+			continue
+		}
+		t.state = taskIdle
 		if !yield(struct{}{}) {
 			return
 		}
 	}
+}
+
+// nextBatchJob takes the next job of the batch runTasks is running, for t
+// to run without returning to the loop; nil when t must return (it is not
+// a pooled task, it has an end-of-job callback, the loop is closing, or
+// the batch is done).
+func (l *Loop) nextBatchJob(t *Task) func(*Task) {
+	if !t.pooled || t.onDone != nil || l.closed || l.batchPos >= len(l.batch) {
+		return nil
+	}
+	job := l.batch[l.batchPos]
+	l.batch[l.batchPos] = nil
+	l.batchPos++
+	return job
 }
 
 // runTasks resumes the tasks that were runnable when it started, then runs
@@ -169,10 +190,14 @@ func (l *Loop) runTasks() {
 		q[i] = nil
 		l.resume(t)
 	}
-	for i, job := range jobs {
-		jobs[i] = nil
+	l.batch, l.batchPos = jobs, 0
+	for l.batchPos < len(jobs) {
+		job := jobs[l.batchPos]
+		jobs[l.batchPos] = nil
+		l.batchPos++
 		l.runJob(job)
 	}
+	l.batch = nil
 	l.runnext, l.jobnext = q[:0], jobs[:0]
 }
 
