@@ -141,7 +141,7 @@ test: deps wasm
 # (ptsevent run and ptsevent serve, --max-fds), and writes bench/results/latest.md, latest.png
 # and readme-snippet.md (the README's Performance section). bench/ is its own
 # module (its peers' dependencies stay out of go.mod). Peers apt cannot
-# install are reported missing. About 17 minutes on 2 cores.
+# install are reported missing. About 20 minutes on 2 cores.
 BENCH_APT   := nginx python3-gevent
 BENCH_BUILD := build/bench
 BENCH_FLAGS ?=
