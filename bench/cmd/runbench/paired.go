@@ -57,9 +57,8 @@ func (pr *pairedResult) has(p, ref string) bool {
 
 // pairedServer is one running server of the section.
 type pairedServer struct {
-	p   *peer
-	srv *server
-	url string
+	p *peer
+	*launched
 	log string // the wrk log
 }
 
@@ -90,7 +89,7 @@ func runPaired(ctx context.Context, c *config, peers []*peer) *pairedResult {
 	var running []*pairedServer
 	defer func() {
 		for _, s := range running {
-			s.srv.stop(5 * time.Second)
+			s.stop()
 		}
 	}()
 	for _, p := range peers {
@@ -150,33 +149,16 @@ func (pr *pairedResult) failedOnce(name string, cycle int, err error) {
 	log.Printf("   %s failed in cycle %d: %v", name, cycle, err)
 }
 
-// startPaired starts p on a port of its own and waits until it answers;
-// its logs are logs/SLUG.paired.log and .wrk.txt.
+// startPaired starts p and waits until it answers; its logs are
+// logs/SLUG.paired.log and .wrk.txt.
 func startPaired(c *config, p *peer) (*pairedServer, error) {
-	dir, err := os.MkdirTemp("", "runbench-"+slugify(p.name)+"-")
-	if err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	argv, err := p.argv(c, port, dir)
-	if err != nil {
-		return nil, err
-	}
 	base := filepath.Join(c.buildDir, "logs", slugify(p.name)+".paired")
 	os.Remove(base + ".wrk.txt")
-	srv, err := startServer(c.pin.serverCmd(argv), c.root, p.env, base+".log")
+	l, err := launch(c, p, base+".log")
 	if err != nil {
-		return nil, fmt.Errorf("failed to start: %v", err)
+		return nil, err
 	}
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	if err := srv.waitReady(url, 30*time.Second); err != nil {
-		srv.stop(5 * time.Second)
-		return nil, fmt.Errorf("failed to start: %v", err)
-	}
-	return &pairedServer{p: p, srv: srv, url: url, log: base + ".wrk.txt"}, nil
+	return &pairedServer{p: p, launched: l, log: base + ".wrk.txt"}, nil
 }
 
 func (s *pairedServer) alive() error {

@@ -370,38 +370,66 @@ func runPeers(ctx context.Context, c *config) ([]peerResult, []*peer) {
 	return results, peers
 }
 
-// measure starts p, waits until it answers, warms it up and runs wrk once
-// per connection count; its logs are logs/SLUG.rROUND.log and .wrk.txt.
-func measure(ctx context.Context, c *config, p *peer, round int) ([]loadResult, error) {
-	slug := slugify(p.name)
-	dir, err := os.MkdirTemp("", "runbench-"+slug+"-")
+// launched is a peer's server started by launch.
+type launched struct {
+	srv *server
+	url string
+	dir string // the peer's scratch directory, removed by stop
+}
+
+// launch starts p pinned to the server CPUs on a free port, its output
+// going to logPath, and waits until it answers GET / with the hello body.
+func launch(c *config, p *peer, logPath string) (*launched, error) {
+	dir, err := os.MkdirTemp("", "runbench-"+slugify(p.name)+"-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	l := &launched{dir: dir}
 	port, err := freePort()
 	if err != nil {
+		l.stop()
 		return nil, err
 	}
 	argv, err := p.argv(c, port, dir)
 	if err != nil {
+		l.stop()
 		return nil, err
 	}
-	base := filepath.Join(c.buildDir, "logs", fmt.Sprintf("%s.r%d", slug, round))
+	if l.srv, err = startServer(c.pin.serverCmd(argv), c.root, p.env, logPath); err != nil {
+		l.stop()
+		return nil, fmt.Errorf("failed to start: %v", err)
+	}
+	l.url = fmt.Sprintf("http://127.0.0.1:%d/", port)
+	t0 := time.Now()
+	if err := l.srv.waitReady(l.url, 30*time.Second); err != nil {
+		l.stop()
+		return nil, fmt.Errorf("failed to start: %v", err)
+	}
+	log.Printf("   ready in %v, pid %d: %s", time.Since(t0).Round(time.Millisecond), l.srv.pid(), strings.ReplaceAll(strings.Join(argv, " "), c.root+"/", ""))
+	return l, nil
+}
+
+// stop stops the server and removes the scratch directory.
+func (l *launched) stop() {
+	if l.srv != nil {
+		l.srv.stop(5 * time.Second)
+	}
+	os.RemoveAll(l.dir)
+}
+
+// measure starts p, waits until it answers, warms it up and runs wrk once
+// per connection count; its logs are logs/SLUG.rROUND.log and .wrk.txt.
+func measure(ctx context.Context, c *config, p *peer, round int) ([]loadResult, error) {
+	base := filepath.Join(c.buildDir, "logs", fmt.Sprintf("%s.r%d", slugify(p.name), round))
 	logPath, wrkLog := base+".log", base+".wrk.txt"
 	os.Remove(wrkLog)
 	waitQuiet(30 * time.Second)
-	srv, err := startServer(c.pin.serverCmd(argv), c.root, p.env, logPath)
+	l, err := launch(c, p, logPath)
 	if err != nil {
-		return nil, fmt.Errorf("failed to start: %v", err)
+		return nil, err
 	}
-	defer srv.stop(5 * time.Second)
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	t0 := time.Now()
-	if err := srv.waitReady(url, 30*time.Second); err != nil {
-		return nil, fmt.Errorf("failed to start: %v", err)
-	}
-	log.Printf("   ready in %v, pid %d: %s", time.Since(t0).Round(time.Millisecond), srv.pid(), strings.ReplaceAll(strings.Join(argv, " "), c.root+"/", ""))
+	defer l.stop()
+	srv, url := l.srv, l.url
 	if c.warmup > 0 {
 		if _, err := runWrk(ctx, c, url, c.conns[0], c.warmup, wrkLog, srv.pid()); err != nil {
 			return nil, fmt.Errorf("warm-up: %v", err)
