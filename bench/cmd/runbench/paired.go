@@ -182,28 +182,17 @@ func (r *report) pairedMethod() string {
 // pairedMethod).
 func (r *report) pairedTable() string {
 	pr := r.paired
-	var b strings.Builder
-	b.WriteString("| server | conns |")
-	sep := "|---|---:|"
-	for k := 1; k <= pr.cycles; k++ {
-		fmt.Fprintf(&b, " %d |", k)
-		sep += "---:|"
-	}
-	b.WriteString("\n" + sep + "\n")
+	var rows []rpsRow
 	for _, name := range pr.names {
 		for _, n := range r.cfg.conns {
-			fmt.Fprintf(&b, "| %s | %d |", name, n)
+			row := rpsRow{name: name, conns: n}
 			for _, run := range pr.runs[name][n] {
-				if run.RPS > 0 {
-					fmt.Fprintf(&b, " %s |", fmtRPS(run.RPS))
-				} else {
-					b.WriteString(" – |")
-				}
+				row.rps = append(row.rps, run.RPS)
 			}
-			b.WriteString("\n")
+			rows = append(rows, row)
 		}
 	}
-	return b.String()
+	return rpsTable("", pr.cycles, rows)
 }
 
 // targetColumn describes a Targets column's figures.

@@ -156,30 +156,52 @@ func (r *report) peerTable() string {
 
 // roundsTable is every run's req/s, round by round, in Markdown.
 func (r *report) roundsTable() string {
-	var b strings.Builder
-	b.WriteString("| server | conns |")
-	sep := "|---|---:|"
-	for i := 1; i <= r.cfg.rounds; i++ {
-		fmt.Fprintf(&b, " round %d |", i)
-		sep += "---:|"
-	}
-	b.WriteString("\n" + sep + "\n")
+	var rows []rpsRow
 	for i := range r.peers {
 		p := &r.peers[i]
 		if len(p.stats) == 0 {
 			continue
 		}
 		for _, n := range r.cfg.conns {
-			fmt.Fprintf(&b, "| %s | %d |", p.name, n)
+			row := rpsRow{name: p.name, conns: n}
 			for k := 0; k < r.cfg.rounds; k++ {
-				if run, ok := p.roundRun(k, n); ok {
-					fmt.Fprintf(&b, " %s |", fmtRPS(run.RPS))
-				} else {
-					b.WriteString(" – |")
-				}
+				run, _ := p.roundRun(k, n)
+				row.rps = append(row.rps, run.RPS)
 			}
-			b.WriteString("\n")
+			rows = append(rows, row)
 		}
+	}
+	return rpsTable("round ", r.cfg.rounds, rows)
+}
+
+// rpsRow is one server at one connection count in an rpsTable.
+type rpsRow struct {
+	name  string
+	conns int
+	rps   []float64 // per column; 0 for a run that failed or did not happen
+}
+
+// rpsTable is a Markdown table of req/s, one row per server and connection
+// count, columns prefix+"1" to prefix+cols; a 0 shows as "–".
+func rpsTable(prefix string, cols int, rows []rpsRow) string {
+	var b strings.Builder
+	b.WriteString("| server | conns |")
+	sep := "|---|---:|"
+	for k := 1; k <= cols; k++ {
+		fmt.Fprintf(&b, " %s%d |", prefix, k)
+		sep += "---:|"
+	}
+	b.WriteString("\n" + sep + "\n")
+	for _, row := range rows {
+		fmt.Fprintf(&b, "| %s | %d |", row.name, row.conns)
+		for _, v := range row.rps {
+			if v > 0 {
+				fmt.Fprintf(&b, " %s |", fmtRPS(v))
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

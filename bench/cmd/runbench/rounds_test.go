@@ -136,3 +136,11 @@ func TestQuantile(t *testing.T) {
 		t.Error("empty: want NaN")
 	}
 }
+
+func TestRPSTable(t *testing.T) {
+	got := rpsTable("round ", 2, []rpsRow{{name: "a", conns: 64, rps: []float64{1234, 0}}})
+	want := "| server | conns | round 1 | round 2 |\n|---|---:|---:|---:|\n| a | 64 | 1,234 | – |\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
