@@ -13,10 +13,10 @@ import (
 // imports, without net/http's types. It is to Serve what fasthttp's
 // RequestCtx is to net/http: serving a request allocates nothing, which
 // in a wasm guest is most of the cost of a small request. A hello world's
-// guest call (wsgi-host's BenchmarkGuestCall) takes about 9 us through
-// Serve with a bare HandlerFunc (http.Request, its Header, the response
-// Header and the allocator), 11-12 us with a ServeMux, and under 1 us
-// through ServeCtx; the same app in C takes about 0.55 us.
+// guest call (wsgi-host's BenchmarkGuestCall) takes 8-11 us through Serve
+// with a bare HandlerFunc (http.Request, its Header, the response Header
+// and the allocator), 11-16 us with a ServeMux, and 0.9-1.3 us through
+// ServeCtx; the same app in C takes 0.55-0.6 us.
 //
 // A Ctx, and every string its methods return, is valid only until the
 // handler returns: the strings alias the environ buffer, which the next
