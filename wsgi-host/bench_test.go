@@ -14,6 +14,7 @@ import (
 	"github.com/ptsevent/ptsevent/abi"
 	"github.com/ptsevent/ptsevent/evloop"
 	"github.com/ptsevent/ptsevent/host"
+	"github.com/ptsevent/ptsevent/wsgi-host/internal/http1"
 )
 
 // BenchmarkServe measures hello-world requests through the server on
@@ -98,7 +99,7 @@ func BenchmarkGuestCall(b *testing.B) {
 	} {
 		b.Run(g.name, func(b *testing.B) {
 			mod := e.module(b, g.dir)
-			req := &memRequest{env: []byte(helloEnviron)}
+			req := &memRequest{env: helloEnviron(b)}
 			err := loop.Submit(func(t *evloop.Task) {
 				pool := mod.NewPool(loop, host.InstanceConfig{}, 1)
 				defer pool.Close()
@@ -139,10 +140,23 @@ func BenchmarkGuestCall(b *testing.B) {
 	}
 }
 
-// helloEnviron is the environ the server makes of wrk's GET /.
-const helloEnviron = "REQUEST_METHOD\x00GET\x00SCRIPT_NAME\x00\x00PATH_INFO\x00/\x00QUERY_STRING\x00\x00" +
-	"REQUEST_URI\x00/\x00SERVER_NAME\x00127.0.0.1\x00SERVER_PORT\x008080\x00SERVER_PROTOCOL\x00HTTP/1.1\x00" +
-	"REMOTE_ADDR\x00127.0.0.1\x00REMOTE_PORT\x0041000\x00URL_SCHEME\x00http\x00HTTP_HOST\x00127.0.0.1:8080\x00"
+// helloEnviron is the environ the server makes of wrk's GET /: the head
+// parsed and turned into an environ by the server's own code, on a
+// connection from 127.0.0.1:41000 to 127.0.0.1:8080.
+func helloEnviron(tb testing.TB) []byte {
+	tb.Helper()
+	var req http1.Request
+	head := []byte("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+	if _, err := http1.ParseHead(head, &http1.Limits{}, &req); err != nil {
+		tb.Fatalf("parse wrk's request: %v", err)
+	}
+	c := &conn{local: sockAddr{ip: "127.0.0.1", port: "8080"}, remote: sockAddr{ip: "127.0.0.1", port: "41000"}}
+	r := &request{c: c}
+	if err := r.buildEnviron(&req); err != nil {
+		tb.Fatalf("environ of wrk's request: %v", err)
+	}
+	return bytes.Clone(r.env)
+}
 
 // memRequest is a gateway request in memory: a fixed environ, no body,
 // and the response kept.
