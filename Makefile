@@ -131,7 +131,8 @@ test: deps wasm
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./evloop/ ./host/...
 
-# bench: the micro-benchmarks (go test -bench), then the peer run:
+# bench: the micro-benchmarks (go test -bench; guest-sdk/go/gateway's run
+# inside wasm, its wasip1 test binary under ptsevent run), then the peer run:
 # bench/cmd/runbench serves a hello world with ptsevent serve (Go reactor
 # guest on net/http and on the Ctx mapping, Go scheduler guest, C reactor
 # guest, each backend) and its peers (net/http, fasthttp, http-wasm-host-go,
@@ -157,6 +158,8 @@ bench: deps wasm build
 	fi
 	@mkdir -p $(BENCH_BUILD)
 	{ $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count=1 -timeout 30m ./evloop/ ./host/ ./wsgi-host/ ./wsgi-host/internal/http1/; \
+	  GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BENCH_BUILD)/gateway-wasip1.test ./guest-sdk/go/gateway/ && \
+	  bin/ptsevent run $(BENCH_BUILD)/gateway-wasip1.test -- -test.run '^$$' -test.bench . -test.benchtime $(BENCHTIME); \
 	  cd bench && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count=1 -timeout 30m .; } 2>&1 | tee $(BENCH_BUILD)/micro.txt
 	cd bench && $(GO) build -o ../$(BENCH_BUILD)/runbench ./cmd/runbench
 	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); \

@@ -52,23 +52,29 @@ func collectMicro(ctx context.Context, c *config) *microReport {
 	log.Printf("== micro-benchmarks (go test -bench, -benchtime %s)", c.benchtime)
 	var out strings.Builder
 	args := []string{"go", "test", "-run", "^$", "-bench", ".", "-benchtime", c.benchtime, "-count", "1", "-timeout", "30m"}
+	guestTest := filepath.Join(c.buildDir, "gateway-wasip1.test")
 	cmds := []struct {
 		dir  string
+		env  []string
 		argv []string
 	}{
-		{c.root, append(append([]string{}, args...), microPkgs...)},
-		{c.benchDir, append(append([]string{}, args...), ".")},
+		{c.root, nil, append(append([]string{}, args...), microPkgs...)},
+		// The guest SDK's own benchmarks run inside wasm: its wasip1 test
+		// binary under ptsevent run.
+		{c.root, []string{"GOOS=wasip1", "GOARCH=wasm"}, []string{"go", "test", "-c", "-o", guestTest, "./guest-sdk/go/gateway/"}},
+		{c.root, nil, []string{filepath.Join(c.root, "bin", "ptsevent"), "run", guestTest, "--", "-test.run", "^$", "-test.bench", ".", "-test.benchtime", c.benchtime}},
+		{c.benchDir, nil, append(append([]string{}, args...), ".")},
 	}
 	var shown []string
 	for _, cmd := range cmds {
 		tctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
-		o, err := run(tctx, cmd.dir, nil, c.pin.wide(cmd.argv)...)
+		o, err := run(tctx, cmd.dir, cmd.env, c.pin.wide(cmd.argv)...)
 		cancel()
 		out.WriteString(o)
 		if err != nil {
 			out.WriteString("\nFAIL " + oneLine(err.Error()) + "\n")
 		}
-		shown = append(shown, "(cd "+rel(c.root, cmd.dir)+" && "+strings.Join(cmd.argv, " ")+")")
+		shown = append(shown, "(cd "+rel(c.root, cmd.dir)+" && "+strings.TrimSpace(strings.Join(cmd.env, " ")+" "+strings.Join(cmd.argv, " "))+")")
 	}
 	os.WriteFile(filepath.Join(c.buildDir, "micro.txt"), []byte(out.String()), 0o644)
 	r := parseBench(out.String())
@@ -83,16 +89,24 @@ var (
 	reBenchName = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s*$`)
 	reBenchNums = regexp.MustCompile(`^()()\s*(\d+)\s+(\d.*\s\S+/op\b.*)$`)
 	rePkg       = regexp.MustCompile(`^pkg: (\S+)`)
+	reGOOS      = regexp.MustCompile(`^goos: (\S+)`)
 	reCPU       = regexp.MustCompile(`^cpu: (.+)`)
 )
 
 func parseBench(out string) *microReport {
 	r := &microReport{}
-	pkg, pending := "", ""
+	pkg, pending, goos := "", "", ""
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimRight(line, "\r")
+		if m := reGOOS.FindStringSubmatch(line); m != nil {
+			goos = m[1]
+			continue
+		}
 		if m := rePkg.FindStringSubmatch(line); m != nil {
 			pkg = strings.TrimPrefix(m[1], "github.com/ptsevent/ptsevent/")
+			if goos == "wasip1" {
+				pkg += " (in wasm)" // a guest test binary run under ptsevent run
+			}
 			continue
 		}
 		if m := reCPU.FindStringSubmatch(line); m != nil {

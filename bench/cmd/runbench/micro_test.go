@@ -22,6 +22,10 @@ BenchmarkReadline/bytewise-2               	      14	  73084917 ns/op	     71272
 pkg: github.com/ptsevent/ptsevent/wsgi-host
 BenchmarkGuestCall/c-2         	 2000000	       550.0 ns/op	       0 B/op	       0 allocs/op
 BenchmarkGuestCall/go-ctx-2    	  900000	      1375 ns/op	       0 B/op	       0 allocs/op
+goos: wasip1
+goarch: wasm
+pkg: github.com/ptsevent/ptsevent/guest-sdk/go/gateway
+BenchmarkLookupEnv 	 9969130	       128.3 ns/op
 `
 
 func TestParseBenchAndSummary(t *testing.T) {
@@ -34,7 +38,7 @@ func TestParseBenchAndSummary(t *testing.T) {
 		names = append(names, r.pkg+" "+r.name)
 	}
 	want := "evloop PingPong/libevent,evloop PingPong/c-libevent,evloop Switch/epoll,evloop Logs/x,bench Readline/readline,bench Readline/bytewise," +
-		"wsgi-host GuestCall/c,wsgi-host GuestCall/go-ctx"
+		"wsgi-host GuestCall/c,wsgi-host GuestCall/go-ctx,guest-sdk/go/gateway (in wasm) LookupEnv"
 	if got := strings.Join(names, ","); got != want {
 		t.Errorf("results:\n got %s\nwant %s", got, want)
 	}
