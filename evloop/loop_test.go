@@ -675,11 +675,10 @@ func testNotify(t *testing.T, l *Loop) {
 }
 
 // testJobsShareCoroutine: jobs started together with Go take a coroutine
-// only when they run, so those that end without waiting all run on one,
-// while one that parks keeps its own and the rest move to another.
-// testJobsShareCoroutine: jobs queued in one turn start in order, and
-// those that end without waiting run on one coroutine (a pooled task whose
-// job ends takes the next job of the batch itself).
+// only when they run, so those that end without waiting all run on one (a
+// pooled task whose job ends takes the next job of the batch itself),
+// while one that parks keeps its own and the rest move to another. They
+// start in the order they were queued.
 func testJobsShareCoroutine(t *testing.T, l *Loop) {
 	const n = 50
 	type result struct {
