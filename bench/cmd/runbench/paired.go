@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -30,8 +29,24 @@ type pairedResult struct {
 	// runs[name][conns][k] is cycle k's run (RPS 0 when it failed).
 	runs    map[string]map[int][]loadResult
 	cycles  int
-	failed  []string // "NAME: cycle 3: exited …"
+	failed  []pairedFailure // the first failure of each server that failed
 	elapsed time.Duration
+}
+
+// pairedFailure is why a server failed to start, or its first failed run
+// (cycle > 0: wrk failed, saw errors, or the server exited). A failed run
+// is left out of the ratios; a server that exited stays down.
+type pairedFailure struct {
+	name  string
+	cycle int
+	err   error
+}
+
+func (f pairedFailure) String() string {
+	if f.cycle == 0 {
+		return fmt.Sprintf("%s: %v", f.name, f.err)
+	}
+	return fmt.Sprintf("%s: cycle %d: %v", f.name, f.cycle, f.err)
 }
 
 // cycleRatios are p's req/s over ref's at conns, cycle by cycle, in the
@@ -59,7 +74,8 @@ func (pr *pairedResult) has(p, ref string) bool {
 type pairedServer struct {
 	p *peer
 	*launched
-	log string // the wrk log
+	log    string // the wrk log
+	failed bool   // a run failed: reported once
 }
 
 // runPaired runs the paired section over the prepared peers (nil when
@@ -98,7 +114,7 @@ func runPaired(ctx context.Context, c *config, peers []*peer) *pairedResult {
 		}
 		s, err := startPaired(c, p)
 		if err != nil {
-			pr.failed = append(pr.failed, fmt.Sprintf("%s: %v", p.name, err))
+			pr.failed = append(pr.failed, pairedFailure{name: p.name, err: err})
 			log.Printf("   %s failed: %v", p.name, err)
 			continue
 		}
@@ -122,12 +138,25 @@ func runPaired(ctx context.Context, c *config, peers []*peer) *pairedResult {
 		for _, n := range c.conns {
 			for _, s := range order {
 				r := loadResult{Conns: n}
-				if err := s.alive(); err != nil {
-					pr.failedOnce(s.p.name, k, err)
-				} else if got, err := runWrk(ctx, c, s.url, n, c.cycleDuration, s.log, s.srv.pid()); err != nil {
-					pr.failedOnce(s.p.name, k, err)
-				} else {
-					r = got
+				err := s.srv.exitErr()
+				if err == nil {
+					r, err = runWrk(ctx, c, s.url, n, c.cycleDuration, s.log, s.srv.pid())
+				}
+				if err == nil {
+					err = s.srv.exitErr() // exited during the run: the run does not count
+				}
+				if err == nil && r.Errors != "" {
+					// Socket errors or non-2xx: the server failed part of
+					// the load, so the run's req/s is not comparable.
+					err = fmt.Errorf("wrk: %s", r.Errors)
+				}
+				if err != nil {
+					r = loadResult{Conns: n}
+					if !s.failed {
+						s.failed = true
+						pr.failed = append(pr.failed, pairedFailure{s.p.name, k, err})
+						log.Printf("   %s failed in cycle %d: %v", s.p.name, k, err)
+					}
 				}
 				pr.runs[s.p.name][n] = append(pr.runs[s.p.name][n], r)
 			}
@@ -135,18 +164,6 @@ func runPaired(ctx context.Context, c *config, peers []*peer) *pairedResult {
 	}
 	pr.elapsed = time.Since(t0)
 	return pr
-}
-
-// failedOnce records a server's first failure (it is not retried: a
-// server that exited stays down for the later cycles).
-func (pr *pairedResult) failedOnce(name string, cycle int, err error) {
-	for _, f := range pr.failed {
-		if strings.HasPrefix(f, name+":") {
-			return
-		}
-	}
-	pr.failed = append(pr.failed, fmt.Sprintf("%s: cycle %d: %v", name, cycle, err))
-	log.Printf("   %s failed in cycle %d: %v", name, cycle, err)
 }
 
 // startPaired starts p and waits until it answers; its logs are
@@ -159,15 +176,6 @@ func startPaired(c *config, p *peer) (*pairedServer, error) {
 		return nil, err
 	}
 	return &pairedServer{p: p, launched: l, log: base + ".wrk.txt"}, nil
-}
-
-func (s *pairedServer) alive() error {
-	select {
-	case <-s.srv.exited:
-		return fmt.Errorf("exited (%v): %s", s.srv.err, oneLine(s.srv.logTail(5)))
-	default:
-		return nil
-	}
 }
 
 // pairedMethod says how the paired section measured, for the report.

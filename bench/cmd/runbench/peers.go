@@ -441,13 +441,11 @@ func measure(ctx context.Context, c *config, p *peer, round int) ([]loadResult, 
 		if err != nil {
 			return runs, err
 		}
+		if err := srv.exitErr(); err != nil {
+			return runs, fmt.Errorf("during the run: %v", err) // that run does not count
+		}
 		log.Printf("   %4d conns: %9.0f req/s  p50 %-9v p99 %-9v cpu/req %-8s other load %3.0f%% %s", n, r.RPS, r.P50, r.P99, fmtCPU(r.ServerCPU), 100*r.Foreign, r.Errors)
 		runs = append(runs, r)
-		select {
-		case <-srv.exited:
-			return runs, fmt.Errorf("exited during the run (%v): %s", srv.err, oneLine(srv.logTail(5)))
-		default:
-		}
 	}
 	return runs, nil
 }

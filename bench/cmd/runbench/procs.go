@@ -69,6 +69,17 @@ func (s *server) stop(grace time.Duration) {
 	syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
+// exitErr says how the server exited, with the end of its log; nil while
+// it runs.
+func (s *server) exitErr() error {
+	select {
+	case <-s.exited:
+		return fmt.Errorf("exited (%v): %s", s.err, oneLine(s.logTail(5)))
+	default:
+		return nil
+	}
+}
+
 // logTail returns the last lines of the server's log, for failure reports.
 func (s *server) logTail(lines int) string { return tailFile(s.log, lines) }
 

@@ -540,8 +540,8 @@ func (r *report) failures() []string {
 	}
 	if r.paired != nil {
 		for _, f := range r.paired.failed {
-			if strings.HasPrefix(f, "ptsevent") {
-				bad = append(bad, "paired section: "+oneLine(f))
+			if strings.HasPrefix(f.name, "ptsevent") {
+				bad = append(bad, "paired section: "+oneLine(f.String()))
 			}
 		}
 	}
