@@ -13,6 +13,7 @@
 package main
 
 import (
+	"io"
 	"net/url"
 	"strconv"
 	"time"
@@ -56,17 +57,7 @@ func echo(c *gateway.Ctx) {
 	if ct := c.Header("Content-Type"); ct != "" {
 		c.AddHeader("Content-Type", ct)
 	}
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			if _, err := c.Write(buf[:n]); err != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+	io.CopyBuffer(c, c, buf) // on an error the response just ends
 }
 
 // env lists a few request values.

@@ -106,18 +106,7 @@ func serveCtx(instance string) {
 			time.Sleep(time.Duration(ms) * time.Millisecond)
 			c.WriteString(instance + "\n")
 		case "/echo":
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := c.Read(buf)
-				if n > 0 {
-					if _, err := c.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
-			}
+			io.CopyBuffer(c, c, make([]byte, 32<<10))
 		case "/panic":
 			panic("gateway-sched: ctx /panic")
 		default:
