@@ -16,7 +16,7 @@ import (
 // guest call (wsgi-host's BenchmarkGuestCall) takes 8-11 us through Serve
 // with a bare HandlerFunc (http.Request, its Header, the response Header
 // and the allocator), 11-16 us with a ServeMux, and 0.9-1.3 us through
-// ServeCtx; the same app in C takes 0.55-0.6 us.
+// ServeCtx; the same app in C takes 0.55-0.65 us.
 //
 // A Ctx, and every string its methods return, is valid only until the
 // handler returns: the strings alias the environ buffer, which the next
