@@ -32,7 +32,7 @@ type Ctx struct {
 	f       *reqFD
 	env     string // the environ, aliasing f.env
 	status  int
-	hdr     []byte // the header block for start_response, in f.hdr
+	hdr     []byte // the header block for start_response, kept for the next request
 	started bool
 	bodyEOF bool
 	err     error
@@ -49,31 +49,39 @@ func ServeCtx(h func(*Ctx)) {
 }
 
 // serveCtx serves the request on f with h; it returns what pts_handle
-// returns.
+// returns. It is the whole per-request path of a small response, so it
+// is written for the guest's code generator: the Ctx, reused in f, is
+// reset field by field (a composite literal costs a zeroing call), and
+// the environ is fetched inline unless its buffer must grow.
 func serveCtx(h func(*Ctx), f *reqFD) (ret int32) {
-	env, err := f.readEnviron()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
-		return 1
+	var size uint32
+	if len(f.env) == 0 || sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size) != 0 {
+		env, err := f.readEnviron() // the first request, ERANGE or an error
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
+			return 1
+		}
+		size = uint32(len(env))
 	}
 	c := &f.ctx
-	*c = Ctx{f: f, status: 200, hdr: f.hdr[:0]}
-	if len(env) > 0 {
-		c.env = unsafe.String(&env[0], len(env))
+	c.f = f
+	c.env = unsafe.String(unsafe.SliceData(f.env), size)
+	c.status = 200
+	c.hdr = c.hdr[:0]
+	c.started, c.bodyEOF = false, false
+	if c.err != nil {
+		c.err = nil
 	}
 	returned := false
 	defer func() {
-		if returned {
-			return // the common case, without a call to recover
-		}
-		f.hdr = c.hdr[:0]
-		if p := recover(); p != nil {
-			ret = f.abortOnPanic(p, c.Method(), c.RequestURI())
+		if !returned {
+			if p := recover(); p != nil {
+				ret = f.abortOnPanic(p, c.Method(), c.RequestURI())
+			}
 		}
 	}()
 	h(c)
 	returned = true
-	f.hdr = c.hdr[:0] // keep the grown buffer for the next request
 	if !c.started {
 		c.start()
 	}
@@ -107,16 +115,16 @@ func (c *Ctx) VisitEnv(fn func(key, value string)) {
 }
 
 // Method is the request method (REQUEST_METHOD).
-func (c *Ctx) Method() string { return c.Env("REQUEST_METHOD") }
+func (c *Ctx) Method() string { return leadingValue(c.env, leadMethod) }
 
 // Path is the percent-decoded path (PATH_INFO).
-func (c *Ctx) Path() string { return c.Env("PATH_INFO") }
+func (c *Ctx) Path() string { return leadingValue(c.env, leadPath) }
 
 // Query is the raw query string, without "?" (QUERY_STRING).
-func (c *Ctx) Query() string { return c.Env("QUERY_STRING") }
+func (c *Ctx) Query() string { return leadingValue(c.env, leadQuery) }
 
 // RequestURI is the request target as the client sent it (REQUEST_URI).
-func (c *Ctx) RequestURI() string { return c.Env("REQUEST_URI") }
+func (c *Ctx) RequestURI() string { return leadingValue(c.env, leadURI) }
 
 // Header returns the value of request header name, matched without regard
 // to case ("content-type", "X-Forwarded-For"); repeated headers come
@@ -180,10 +188,19 @@ func (c *Ctx) AddHeader(name, value string) {
 	if c.started {
 		return
 	}
-	c.hdr = append(c.hdr, name...)
-	c.hdr = append(c.hdr, 0)
-	c.hdr = append(c.hdr, value...)
-	c.hdr = append(c.hdr, 0)
+	// One capacity check and two copies: appending the four parts costs
+	// a guest twice as much.
+	n := len(c.hdr)
+	end := n + len(name) + len(value) + 2
+	if end > cap(c.hdr) {
+		c.hdr = append(c.hdr[:cap(c.hdr)], make([]byte, end-cap(c.hdr))...)
+	}
+	h := c.hdr[:end]
+	copy(h[n:], name)
+	h[n+len(name)] = 0
+	copy(h[n+len(name)+1:], value)
+	h[end-1] = 0
+	c.hdr = h
 }
 
 // start calls start_response with the status and the headers.
@@ -194,8 +211,14 @@ func (c *Ctx) start() {
 		p = &c.hdr[0]
 	}
 	if e := sys.StartResponse(c.f.fd, statusLine(c.status), p, uint32(len(c.hdr)), 0); e != 0 {
-		c.err = fmt.Errorf("gateway: start_response: %w", errnoErr(e))
+		c.startFailed(e)
 	}
+}
+
+// startFailed records start_response's error e: out of start, which stays
+// small.
+func (c *Ctx) startFailed(e uint32) {
+	c.err = fmt.Errorf("gateway: start_response: %w", errnoErr(e))
 }
 
 // Write writes to the response body, starting the response first.

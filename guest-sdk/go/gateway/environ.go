@@ -46,6 +46,45 @@ func lookupEnv(env, key string) (string, bool) {
 	}
 }
 
+// The host writes the environ's first five keys in this order (SPEC.md),
+// so the Ctx accessors of their values find them by position: the keys
+// are checked, not scanned for their NUL, and the pairs after the value
+// are never looked at. An environ that starts otherwise is searched.
+const (
+	leadMethod = iota // REQUEST_METHOD
+	leadScript        // SCRIPT_NAME
+	leadPath          // PATH_INFO
+	leadQuery         // QUERY_STRING
+	leadURI           // REQUEST_URI
+)
+
+// leadKeys are the leading keys with their NUL: 10 to 15 bytes each.
+var leadKeys = [...]string{"REQUEST_METHOD\x00", "SCRIPT_NAME\x00", "PATH_INFO\x00", "QUERY_STRING\x00", "REQUEST_URI\x00"}
+
+// leadingValue returns the value of leading key n (leadMethod ...) in
+// env, or "" when env has none.
+func leadingValue(env string, n int) string {
+	i := 0
+	for k, key := range leadKeys[:n+1] {
+		m := len(key)
+		// Two loads from each side, overlapping: every key is 10 to 15 bytes.
+		if len(env)-i < m || load64(env, i) != load64(key, 0) || load64(env, i+m-8) != load64(key, m-8) {
+			v, _ := lookupEnv(env, leadKeys[n][:len(leadKeys[n])-1])
+			return v
+		}
+		i += m
+		j := indexNUL(env, i)
+		if j < 0 {
+			return "" // cut short: no later pair either
+		}
+		if k == n {
+			return env[i:j]
+		}
+		i = j + 1
+	}
+	return ""
+}
+
 // indexNUL returns the index of the first NUL byte of s at or after from
 // (0 <= from <= len(s)), or -1.
 func indexNUL(s string, from int) int {

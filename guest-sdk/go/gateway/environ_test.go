@@ -34,6 +34,12 @@ func FuzzEnvironLookup(f *testing.F) {
 	f.Add("REQUEST_METHOD\x00GET\x00PATH_INFO", "PATH_INFO")
 	f.Add("\x00\x00\x00", "")
 	f.Add("QUERY_STRING\x00x=1\x00REQUEST_URI\x00/?x=1\x00HTTP_HOST\x00h\x00", "REQUEST_URI")
+	// The host's order, which the accessors read by position, and near
+	// misses of it that they must search instead.
+	f.Add("REQUEST_METHOD\x00GET\x00SCRIPT_NAME\x00\x00PATH_INFO\x00/a b\x00QUERY_STRING\x00x=1\x00REQUEST_URI\x00/a%20b?x=1\x00SERVER_NAME\x00h\x00", "QUERY_STRING")
+	f.Add("REQUEST_METHOD\x00GET\x00SCRIPT_NAME\x00\x00PATH_INFX\x00/a\x00QUERY_STRING\x00\x00PATH_INFO\x00/b\x00", "PATH_INFO")
+	f.Add("REQUEST_METHOD\x00GET\x00SCRIPT_NAME\x00/app\x00QUERY_STRING\x00q\x00PATH_INFO\x00/c\x00REQUEST_URI\x00/app/c?q\x00", "REQUEST_URI")
+	f.Add("REQUEST_METHOD\x00GET\x00SCRIPT_NAME\x00\x00PATH_INFO\x00/cut", "PATH_INFO")
 	f.Fuzz(func(t *testing.T, env, key string) {
 		want, wantOK := refLookup(env, key)
 		c := &Ctx{env: env}

@@ -321,6 +321,9 @@ func Handle(fd int32) int32 { return handle(fd) }
 func handle(fd int32) int32 {
 	f := &reactorFD
 	f.fd = fd
+	if app.ctx != nil {
+		return serveCtx(app.ctx, f) // one call less on the hot path
+	}
 	return app.serve(f)
 }
 
