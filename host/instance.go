@@ -370,9 +370,11 @@ var errCallCanceled = errors.New("host: call canceled")
 // network deadlines: a call whose deadline is later than the one the timer
 // is armed for (the usual case: every call gets now+Deadline) only records
 // its deadline; when the timer fires early for it, deadlinePassed re-arms
-// it for the rest. So a call costs a lock and a clock read, not a timer
-// Reset and Stop, and a run of calls arms the timer about once per
-// Deadline.
+// it for the rest. So a call costs a lock, not a timer Reset and Stop, and
+// a run of calls arms the timer about once per Deadline. Nor does it read
+// the clock: a call's deadline counts from the loop's CoarseNow, so it can
+// pass as much early as the loop's turn has run so far (microseconds,
+// against deadlines of seconds).
 type callWatch struct {
 	mu    sync.Mutex
 	timer *time.Timer
@@ -400,7 +402,7 @@ func (in *Instance) watch(ctx context.Context, t *evloop.Task) (stopCancel func(
 	if !hasDL && in.cfg.Deadline <= 0 {
 		return in.watchCancel(ctx, t)
 	}
-	now := time.Now() // once per call
+	now := in.loop.CoarseNow() // no clock read per call
 	if in.cfg.Deadline > 0 {
 		if own := now.Add(in.cfg.Deadline); !hasDL || own.Before(dl) {
 			dl = own
