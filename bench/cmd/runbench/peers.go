@@ -85,7 +85,7 @@ const (
 )
 
 var (
-	goReactor   = gatewayGuest{"Go reactor guest (hello, blocking style)", "pts Go\nreactor", "hello", "blocking"}
+	goReactor   = gatewayGuest{"Go reactor guest, net/http mapping (hello, blocking style)", "pts Go\nreactor", "hello", "blocking"}
 	goCtx       = gatewayGuest{"Go reactor guest, Ctx mapping (hello-ctx, blocking style)", "pts Go\nCtx", "hello-ctx", "blocking"}
 	goScheduler = gatewayGuest{"Go scheduler guest (hello-sched)", "pts Go\nscheduler", "hello-sched", "scheduler"}
 	cReactor    = gatewayGuest{"C reactor guest (hello-c-app, blocking style)", "pts C\nreactor", "hello-c-app", "blocking"}

@@ -171,7 +171,7 @@ func targets(backends []string) []target {
 	for _, g := range []struct {
 		label string
 		guest gatewayGuest
-	}{{"C reactor guest", cReactor}, {"Go reactor guest", goReactor}, {"Go reactor guest, Ctx", goCtx}} {
+	}{{"C reactor guest", cReactor}, {"Go reactor guest, net/http", goReactor}, {"Go reactor guest, Ctx", goCtx}} {
 		for _, b := range backends {
 			name := ptseventName(g.guest, b)
 			label := g.label + ", " + b
