@@ -89,13 +89,18 @@ func readHello(br *bufio.Reader) error {
 // pts_handle call on a pooled instance, with its environ, start_response
 // and write, against an in-memory request (no socket, no parsing), for the
 // example app in C, on the Go SDK's net/http mapping and on its Ctx
-// mapping. It is what the wasm boundary and the guest's own code cost per
-// request, without the kernel's noise.
+// mapping, and for a Go guest that calls the imports with no SDK (the
+// floor for Go). It is what the wasm boundary and the guest's own code
+// cost per request, without the kernel's noise.
 func BenchmarkGuestCall(b *testing.B) {
 	e := getEnv(b, evloop.Backends()[0])
 	loop := e.rt.Loops()[0]
 	for _, g := range []struct{ name, dir string }{
-		{"c", cAppDir}, {"go", goGuestDir}, {"go-handlerfunc", "tests/guests/gateway-handlerfunc"}, {"go-ctx", goCtxDir},
+		{"c", cAppDir},
+		{"go", goGuestDir},
+		{"go-handlerfunc", "tests/guests/gateway-handlerfunc"},
+		{"go-ctx", goCtxDir},
+		{"go-floor", "tests/guests/gateway-floor"},
 	} {
 		b.Run(g.name, func(b *testing.B) {
 			mod := e.module(b, g.dir)
