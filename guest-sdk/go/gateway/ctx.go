@@ -3,8 +3,10 @@ package gateway
 import (
 	"fmt"
 	"os"
+	"slices"
 	"unsafe"
 
+	"github.com/ptsevent/ptsevent/abi"
 	"github.com/ptsevent/ptsevent/guest-sdk/go/sys"
 )
 
@@ -50,14 +52,17 @@ func ServeCtx(h func(*Ctx)) {
 }
 
 // serveCtx serves the request on f with h; it returns what pts_handle
-// returns. It is the whole per-request path of a small response, so it
-// is written for the guest's code generator: the Ctx, reused in f, is
-// reset field by field (a composite literal costs a zeroing call), and
-// the environ is fetched inline unless its buffer must grow.
+// returns. The Ctx, reused in f, is reset field by field: a composite
+// literal costs the guest a zeroing call per request.
 func serveCtx(h func(*Ctx), f *reqFD) (ret int32) {
+	// readEnviron, inline: a call costs the guest more than this.
 	var size uint32
-	if len(f.env) == 0 || sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size) != 0 {
-		env, err := f.readEnviron() // the first request, ERANGE or an error
+	e := uint32(abi.ERANGE) // no buffer yet
+	if len(f.env) > 0 {
+		e = sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size)
+	}
+	if e != 0 {
+		env, err := f.growEnviron(e, size)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "gateway: req_environ:", err)
 			return 1
@@ -70,9 +75,7 @@ func serveCtx(h func(*Ctx), f *reqFD) (ret int32) {
 	c.status = 200
 	c.hdr = c.hdr[:0]
 	c.started, c.bodyEOF = false, false
-	if c.err != nil {
-		c.err = nil
-	}
+	c.err = nil
 	returned := false
 	defer func() {
 		if !returned {
@@ -193,9 +196,7 @@ func (c *Ctx) AddHeader(name, value string) {
 	// a guest twice as much.
 	n := len(c.hdr)
 	end := n + len(name) + len(value) + 2
-	if end > cap(c.hdr) {
-		c.hdr = append(c.hdr[:cap(c.hdr)], make([]byte, end-cap(c.hdr))...)
-	}
+	c.hdr = slices.Grow(c.hdr, end-n)
 	h := c.hdr[:end]
 	copy(h[n:], name)
 	h[n+len(name)] = 0

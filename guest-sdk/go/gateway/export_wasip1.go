@@ -7,10 +7,4 @@ package gateway
 //
 //lint:ignore U1000 called by the host (go:wasmexport)
 //go:wasmexport pts_handle
-func ptsHandle(reqFd int32) int32 {
-	if app.ctx != nil { // handle, one call less on the hot path
-		reactorFD.fd = reqFd
-		return serveCtx(app.ctx, &reactorFD)
-	}
-	return handle(reqFd)
-}
+func ptsHandle(reqFd int32) int32 { return handle(reqFd) }

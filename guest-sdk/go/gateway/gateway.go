@@ -291,22 +291,33 @@ func (f *reqFD) writeAll(p []byte) (int, error) {
 	return total, nil
 }
 
-// readEnviron fetches the environ of the request into f.env.
+// readEnviron fetches the environ of the request into f.env: one
+// req_environ call once the buffer has grown to fit the requests seen.
 func (f *reqFD) readEnviron() ([]byte, error) {
-	if len(f.env) == 0 {
-		f.env = make([]byte, 4096)
+	var size uint32
+	e := uint32(abi.ERANGE) // no buffer yet
+	if len(f.env) > 0 {
+		e = sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size)
 	}
+	if e == 0 {
+		return f.env[:size], nil
+	}
+	return f.growEnviron(e, size)
+}
+
+// growEnviron finishes readEnviron after a call that returned e (and the
+// size needed, for ERANGE): it grows the buffer and calls again.
+func (f *reqFD) growEnviron(e, size uint32) ([]byte, error) {
 	for {
-		var size uint32
-		e := sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size)
 		switch abi.Errno(e) {
 		case 0:
 			return f.env[:size], nil
 		case abi.ERANGE:
-			f.env = make([]byte, size+size/2)
+			f.env = make([]byte, max(size+size/2, 4096))
 		default:
 			return nil, errnoErr(e)
 		}
+		e = sys.ReqEnviron(f.fd, &f.env[0], uint32(len(f.env)), &size)
 	}
 }
 
@@ -322,7 +333,7 @@ func handle(fd int32) int32 {
 	f := &reactorFD
 	f.fd = fd
 	if app.ctx != nil {
-		return serveCtx(app.ctx, f) // one call less on the hot path
+		return serveCtx(app.ctx, f) // app.serve's first case, one call sooner
 	}
 	return app.serve(f)
 }
