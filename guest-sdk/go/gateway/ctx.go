@@ -17,7 +17,7 @@ import (
 // in a wasm guest is most of the cost of a small request. A hello world's
 // guest call (wsgi-host's BenchmarkGuestCall) takes 8-11 us through Serve
 // with a bare HandlerFunc (http.Request, its Header, the response Header
-// and the allocator), 11-16 us with a ServeMux, and 0.75-0.85 us through
+// and the allocator), 11-16 us with a ServeMux, and 0.75-0.9 us through
 // ServeCtx; the same app in C takes 0.55-0.65 us, and a guest that calls
 // the three imports and nothing else 0.33 us.
 //
